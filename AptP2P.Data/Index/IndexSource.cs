@@ -1,0 +1,18 @@
+namespace AptP2P.Data.Index;
+
+/// <summary>One metadata file (Release, Packages, Sources, pdiff Index) whose entries are in the hash index.</summary>
+public sealed class IndexSource
+{
+    public long Id { get; set; }
+    /// <summary><c>host[:port]</c> of the mirror.</summary>
+    public required string Mirror { get; set; }
+    /// <summary>Canonical path of the metadata file without compression suffix (for a Release: the suite directory).</summary>
+    public required string Path { get; set; }
+    public required string Kind { get; set; }
+    /// <summary>SHA-256 of the content that was ingested, so the same file is never parsed twice.</summary>
+    public required string ContentSha256 { get; set; }
+    /// <summary>The <c>Date:</c> of a Release, so an older Release never replaces a newer one.</summary>
+    public DateTimeOffset? Date { get; set; }
+    public DateTimeOffset IngestedAt { get; set; }
+    public int EntryCount { get; set; }
+}
