@@ -1,6 +1,7 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using AptP2P.Web.Hosting;
 
-app.MapGet("/", () => "Hello World!");
+var app = AptP2PHost.Build(args);
+await app.RunAsync();
 
-app.Run();
+/// <summary>Visible to the test project's WebApplicationFactory.</summary>
+public partial class Program;

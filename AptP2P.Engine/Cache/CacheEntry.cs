@@ -1,0 +1,28 @@
+namespace AptP2P.Engine.Cache;
+
+/// <summary>One file of the content store, as the in-memory index sees it.</summary>
+public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateTimeOffset storedAt, DateTimeOffset lastAccess, long hits)
+{
+    private long _lastAccessTicks = lastAccess.UtcTicks;
+    private long _hits = hits;
+    private int _readers;
+
+    public ContentHash Hash { get; } = hash;
+    public long Size { get; } = size;
+    /// <summary>The hash was known from archive metadata before the file was stored, so it may be shared with peers.</summary>
+    public bool Verified { get; } = verified;
+    public DateTimeOffset StoredAt { get; } = storedAt;
+    public DateTimeOffset LastAccess => new(Interlocked.Read(ref _lastAccessTicks), TimeSpan.Zero);
+    public long Hits => Interlocked.Read(ref _hits);
+    /// <summary>Readers holding the file open; an entry with readers is never evicted.</summary>
+    public int Readers => Volatile.Read(ref _readers);
+
+    internal void Touch(DateTimeOffset now)
+    {
+        Interlocked.Exchange(ref _lastAccessTicks, now.UtcTicks);
+        Interlocked.Increment(ref _hits);
+    }
+
+    internal void AddReader() => Interlocked.Increment(ref _readers);
+    internal void RemoveReader() => Interlocked.Decrement(ref _readers);
+}

@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using AptP2P.Data;
+using AptP2P.Data.Cache;
+using AptP2P.Engine.Configuration;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace AptP2P.Engine.Cache;
+
+/// <summary>What reconciliation found and did at start.</summary>
+public sealed record ReconcileReport(int Kept, int Vanished, int Resized, int Adopted, int Discarded, int PartialsRemoved);
+
+/// <summary>
+/// Brings the cache directory and the database back into agreement at start: rows whose file vanished or changed size are
+/// forgotten, files the database does not know are hashed and adopted only if their content matches their name, and
+/// leftover partial files are removed. Nothing unverified is ever served.
+/// </summary>
+public sealed partial class CacheReconciler(
+    DataDirectory directory,
+    IDbContextFactory<AptDb> dbFactory,
+    ContentStore store,
+    UrlRecords urls,
+    ILogger<CacheReconciler> logger)
+{
+    public async Task<ReconcileReport> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        directory.EnsureCreated();
+        var partials = RemovePartials();
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.CachedFiles.AsNoTracking().ToListAsync(cancellationToken);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var gone = new List<string>();
+        int kept = 0, vanished = 0, resized = 0;
+
+        foreach (var row in rows)
+        {
+            var path = ContentHash.TryParse(row.Sha256, out var hash) ? directory.PathOf(hash) : null;
+            var info = path is null ? null : new FileInfo(path);
+            if (info is null || !info.Exists)
+            {
+                vanished++;
+                gone.Add(row.Sha256);
+                continue;
+            }
+            if (info.Length != row.Size)
+            {
+                resized++;
+                gone.Add(row.Sha256);
+                info.Delete();
+                continue;
+            }
+            known.Add(row.Sha256);
+            store.Load(row);
+            kept++;
+        }
+
+        var (adopted, discarded) = await AdoptStrangersAsync(db, known, cancellationToken);
+
+        if (gone.Count > 0)
+        {
+            foreach (var chunk in gone.Chunk(500))
+            {
+                await db.CachedFiles.Where(f => chunk.Contains(f.Sha256)).ExecuteDeleteAsync(cancellationToken);
+                await db.UrlRecords.Where(r => chunk.Contains(r.Sha256)).ExecuteDeleteAsync(cancellationToken);
+            }
+        }
+
+        foreach (var record in await db.UrlRecords.AsNoTracking().ToListAsync(cancellationToken))
+            urls.Load(record);
+
+        var report = new ReconcileReport(kept, vanished, resized, adopted, discarded, partials);
+        LogReconciled(directory.Cache, report.Kept, report.Vanished, report.Resized, report.Adopted, report.Discarded, report.PartialsRemoved);
+        return report;
+    }
+
+    private int RemovePartials()
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(directory.Partial))
+        {
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
+    /// <summary>Files on disk without a row: kept only when their content hashes to their name (a lost database, say).</summary>
+    private async Task<(int Adopted, int Discarded)> AdoptStrangersAsync(AptDb db, HashSet<string> known, CancellationToken cancellationToken)
+    {
+        int adopted = 0, discarded = 0;
+        foreach (var file in Directory.EnumerateFiles(directory.Cache, "*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (known.Contains(name))
+                continue;
+            if (ContentHash.TryParseStrict(name, out var hash) && file == directory.PathOf(hash) && await HashOfAsync(file, cancellationToken) == hash)
+            {
+                var now = DateTimeOffset.UtcNow;
+                var row = new CachedFile { Sha256 = name, Size = new FileInfo(file).Length, StoredAt = now, LastAccessAt = now, Verified = false };
+                db.CachedFiles.Add(row);
+                store.Load(row);
+                adopted++;
+            }
+            else
+            {
+                File.Delete(file);
+                discarded++;
+            }
+        }
+        if (adopted > 0)
+            await db.SaveChangesAsync(cancellationToken);
+        return (adopted, discarded);
+    }
+
+    private static async Task<ContentHash> HashOfAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(path);
+        var digest = await SHA256.HashDataAsync(stream, cancellationToken);
+        return new ContentHash(digest);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache {Path} reconciled: {Kept} kept, {Vanished} vanished, {Resized} resized, {Adopted} adopted, {Discarded} discarded, {Partials} partial files removed")]
+    private partial void LogReconciled(string path, int kept, int vanished, int resized, int adopted, int discarded, int partials);
+}

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using AptP2P.Data.Cache;
+using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Engine.Cache;
+
+/// <summary>
+/// The content-addressed store: files named by SHA-256 under <c>cache/</c>, an in-memory index of them (the hot path never
+/// touches SQLite), the size limit with least-recently-used eviction, and the write-behind record in the database.
+/// </summary>
+public sealed partial class ContentStore(
+    DataDirectory directory,
+    DatabaseWriter writer,
+    IOptionsMonitor<AptP2POptions> options,
+    TimeProvider time,
+    ILogger<ContentStore> logger)
+{
+    private readonly ConcurrentDictionary<ContentHash, CacheEntry> _entries = new();
+    private readonly ConcurrentDictionary<ContentHash, byte> _touched = new();
+    private readonly Lock _evictionLock = new();
+    private long _totalSize;
+
+    /// <summary>Raised after a file entered the store (announcing hooks in here).</summary>
+    public event Action<CacheEntry>? Added;
+
+    /// <summary>Raised after a file left the store.</summary>
+    public event Action<CacheEntry>? Removed;
+
+    public DataDirectory Directory => directory;
+    public int Count => _entries.Count;
+    public long TotalSize => Interlocked.Read(ref _totalSize);
+
+    public long SizeLimit =>
+        ByteSize.TryParse(options.CurrentValue.Cache.SizeLimit, out var limit) ? limit : long.MaxValue;
+
+    public IEnumerable<CacheEntry> Entries => _entries.Values;
+
+    public bool Contains(ContentHash hash) => _entries.ContainsKey(hash);
+
+    public CacheEntry? Find(ContentHash hash) => _entries.GetValueOrDefault(hash);
+
+    /// <summary>Opens a stored file for reading, or returns null when it is not (or no longer) in the store.</summary>
+    public CacheLease? TryOpen(ContentHash hash)
+    {
+        if (!_entries.TryGetValue(hash, out var entry))
+            return null;
+        try
+        {
+            var handle = File.OpenHandle(directory.PathOf(hash), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            entry.Touch(time.GetUtcNow());
+            _touched.TryAdd(hash, 0);
+            return new CacheLease(entry, handle);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            LogVanished(hash);
+            Forget(entry);
+            return null;
+        }
+    }
+
+    /// <summary>Moves a complete, checked partial file into the store under its hash.</summary>
+    public CacheEntry Add(string partialPath, ContentHash hash, long size, bool verified)
+    {
+        var finalPath = directory.PathOf(hash);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+        if (_entries.TryGetValue(hash, out var existing))
+        {
+            File.Delete(partialPath);
+            return existing;
+        }
+
+        File.Move(partialPath, finalPath, overwrite: true);
+        var now = time.GetUtcNow();
+        var entry = new CacheEntry(hash, size, verified, now, now, 0);
+        if (!_entries.TryAdd(hash, entry))
+            return _entries[hash];
+        Interlocked.Add(ref _totalSize, size);
+
+        var row = new CachedFile { Sha256 = hash.ToString(), Size = size, StoredAt = now, LastAccessAt = now, Verified = verified };
+        writer.Enqueue("store cached file", async (db, ct) =>
+        {
+            await db.CachedFiles.Where(f => f.Sha256 == row.Sha256).ExecuteDeleteAsync(ct);
+            db.CachedFiles.Add(row);
+            await db.SaveChangesAsync(ct);
+        });
+
+        Added?.Invoke(entry);
+        EvictToLimit();
+        return entry;
+    }
+
+    /// <summary>Removes a file unless someone is reading it.</summary>
+    public bool TryRemove(ContentHash hash)
+    {
+        if (!_entries.TryGetValue(hash, out var entry) || entry.Readers > 0)
+            return false;
+        Delete(entry);
+        return true;
+    }
+
+    /// <summary>Evicts least recently used files (never one being read) until the store fits its limit.</summary>
+    public void EvictToLimit()
+    {
+        var limit = SizeLimit;
+        if (TotalSize <= limit)
+            return;
+        lock (_evictionLock)
+        {
+            if (TotalSize <= limit)
+                return;
+            foreach (var entry in _entries.Values.OrderBy(e => e.LastAccess).ToList())
+            {
+                if (TotalSize <= limit)
+                    break;
+                if (entry.Readers > 0)
+                    continue;
+                LogEvicted(entry.Hash, entry.Size, entry.LastAccess);
+                Delete(entry);
+            }
+        }
+    }
+
+    /// <summary>Writes the access times and hit counts gathered since the last flush.</summary>
+    public void FlushAccessTimes()
+    {
+        var updates = new List<(string Sha, DateTimeOffset At, long Hits)>();
+        foreach (var hash in _touched.Keys)
+        {
+            _touched.TryRemove(hash, out _);
+            if (_entries.TryGetValue(hash, out var entry))
+                updates.Add((hash.ToString(), entry.LastAccess, entry.Hits));
+        }
+        if (updates.Count == 0)
+            return;
+        writer.Enqueue("cache access times", async (db, ct) =>
+        {
+            foreach (var (sha, at, hits) in updates)
+                await db.CachedFiles.Where(f => f.Sha256 == sha)
+                    .ExecuteUpdateAsync(s => s.SetProperty(f => f.LastAccessAt, at).SetProperty(f => f.Hits, hits), ct);
+        });
+    }
+
+    /// <summary>Fills the in-memory index at start (after reconciliation).</summary>
+    internal void Load(CachedFile row)
+    {
+        if (!ContentHash.TryParse(row.Sha256, out var hash))
+            return;
+        var entry = new CacheEntry(hash, row.Size, row.Verified, row.StoredAt, row.LastAccessAt, row.Hits);
+        if (_entries.TryAdd(hash, entry))
+            Interlocked.Add(ref _totalSize, row.Size);
+    }
+
+    private void Delete(CacheEntry entry)
+    {
+        if (!_entries.TryRemove(entry.Hash, out _))
+            return;
+        Interlocked.Add(ref _totalSize, -entry.Size);
+        try
+        {
+            File.Delete(directory.PathOf(entry.Hash));
+        }
+        catch (IOException ex)
+        {
+            LogDeleteFailed(entry.Hash, ex);
+        }
+        ForgetRow(entry.Hash);
+        Removed?.Invoke(entry);
+    }
+
+    private void Forget(CacheEntry entry)
+    {
+        if (_entries.TryRemove(entry.Hash, out _))
+        {
+            Interlocked.Add(ref _totalSize, -entry.Size);
+            ForgetRow(entry.Hash);
+            Removed?.Invoke(entry);
+        }
+    }
+
+    private void ForgetRow(ContentHash hash)
+    {
+        var sha = hash.ToString();
+        writer.Enqueue("forget cached file", async (db, ct) =>
+        {
+            await db.CachedFiles.Where(f => f.Sha256 == sha).ExecuteDeleteAsync(ct);
+            await db.UrlRecords.Where(r => r.Sha256 == sha).ExecuteDeleteAsync(ct);
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache file {Hash} vanished from disk; forgotten")]
+    private partial void LogVanished(ContentHash hash);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evicted {Hash} ({Size} bytes, last used {LastAccess}) to stay under the cache size limit")]
+    private partial void LogEvicted(ContentHash hash, long size, DateTimeOffset lastAccess);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete cache file {Hash}")]
+    private partial void LogDeleteFailed(ContentHash hash, Exception exception);
+}

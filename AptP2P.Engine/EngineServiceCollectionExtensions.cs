@@ -1,0 +1,60 @@
+using AptP2P.Data;
+using AptP2P.Engine.Apt;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Persistence;
+using AptP2P.Engine.Stats;
+using AptP2P.Engine.Transfers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Engine;
+
+public static class EngineServiceCollectionExtensions
+{
+    /// <summary>Registers the engine: options, database, cache, hash index, mirror transfers and statistics.</summary>
+    public static IServiceCollection AddAptP2PEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AptP2POptions>()
+            .Bind(configuration.GetSection(AptP2POptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => ByteSize.TryParse(o.Cache.SizeLimit, out _), "AptP2P:Cache:SizeLimit must be a size such as 512M, 20G or 1T")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => DataDirectory.FromOptions(sp.GetRequiredService<IOptions<AptP2POptions>>().Value));
+        services.AddDbContextFactory<AptDb>((sp, db) =>
+        {
+            var directory = sp.GetRequiredService<DataDirectory>();
+            directory.EnsureCreated();
+            db.UseSqlite($"Data Source={directory.Database}");
+        });
+
+        services.AddSingleton<DatabaseWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<DatabaseWriter>());
+        services.AddSingleton<DatabaseInitializer>();
+
+        services.AddSingleton<NodeEndpoints>();
+        services.AddSingleton<MirrorPolicy>();
+        services.AddSingleton<MirrorClient>();
+
+        services.AddSingleton<ContentStore>();
+        services.AddSingleton<UrlRecords>();
+        services.AddSingleton<CacheReconciler>();
+
+        services.AddSingleton<HashIndex>();
+        services.AddSingleton<IndexIngestor>();
+
+        services.AddSingleton<ProxyStatistics>();
+        services.AddSingleton<MirrorDownload>();
+        services.AddSingleton<TransferCoordinator>();
+
+        services.AddHostedService<EngineStartup>();
+        return services;
+    }
+}

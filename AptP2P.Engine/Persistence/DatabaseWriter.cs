@@ -1,0 +1,99 @@
+using System.Threading.Channels;
+using AptP2P.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AptP2P.Engine.Persistence;
+
+/// <summary>
+/// The one writer of the database. Hot paths hand it work and move on; it runs what has queued up in one transaction,
+/// so SQLite sees a few batches a second instead of a transaction per event (DESIGN.md, "Data kept").
+/// </summary>
+public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, ILogger<DatabaseWriter> logger) : BackgroundService
+{
+    private const int MaxBatch = 512;
+
+    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Queues a write; failures are logged, never thrown at the caller.</summary>
+    public void Enqueue(string description, Func<AptDb, CancellationToken, Task> work) =>
+        _queue.Writer.TryWrite(new WorkItem(description, work, null));
+
+    /// <summary>Queues a write and waits until it is committed.</summary>
+    public Task WriteAsync(string description, Func<AptDb, CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite(new WorkItem(description, work, done)))
+            done.SetException(new InvalidOperationException("The database writer has stopped."));
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Completes once everything queued before the call is committed.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken) =>
+        WriteAsync("flush", static (_, _) => Task.CompletedTask, cancellationToken);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<WorkItem>(MaxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+                    batch.Add(item);
+                await RunBatchAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        // Drain what is left so nothing queued before shutdown is lost.
+        batch.Clear();
+        while (_queue.Reader.TryRead(out var item))
+            batch.Add(item);
+        if (batch.Count > 0)
+            await RunBatchAsync(batch, CancellationToken.None);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    private async Task RunBatchAsync(List<WorkItem> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            foreach (var item in batch)
+                await item.Work(db, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            foreach (var item in batch)
+                item.Done?.TrySetResult();
+        }
+        catch (Exception ex) when (batch.Count > 1 && ex is not OperationCanceledException)
+        {
+            // One bad item must not lose the others: run them one by one.
+            foreach (var item in batch)
+                await RunBatchAsync([item], cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            foreach (var item in batch)
+            {
+                LogWriteFailed(item.Description, ex);
+                item.Done?.TrySetException(ex);
+            }
+        }
+    }
+
+    private sealed record WorkItem(string Description, Func<AptDb, CancellationToken, Task> Work, TaskCompletionSource? Done);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Database write '{Description}' failed")]
+    private partial void LogWriteFailed(string description, Exception exception);
+}

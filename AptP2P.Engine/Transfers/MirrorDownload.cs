@@ -1,0 +1,234 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Stats;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Engine.Transfers;
+
+/// <summary>
+/// Runs one transfer from the mirror: request (conditional when revalidating), checks on the head, the body streamed to the
+/// partial file while it is hashed, a resume with Range if the mirror drops a hashed file half-way, the whole-file check, and
+/// the move into the store.
+/// </summary>
+public sealed partial class MirrorDownload(
+    MirrorClient client,
+    ContentStore store,
+    UrlRecords urls,
+    ProxyStatistics statistics,
+    IOptionsMonitor<AptP2POptions> options,
+    TimeProvider time,
+    ILogger<MirrorDownload> logger)
+{
+    private const int BufferSize = 128 * 1024;
+    private const int MaxAttempts = 3;
+
+    /// <param name="revalidate">For a file without a known hash: the copy we hold, whose Last-Modified makes the request conditional.</param>
+    public async Task RunAsync(Transfer transfer, UrlInfo? revalidate, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (result, detail) = await DownloadAsync(transfer, revalidate, cancellationToken);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        LogFinished(transfer.Url.Key, "mirror", transfer.BytesWritten, (long)elapsed, result, detail ?? "");
+    }
+
+    private async Task<(TransferResult Result, string? Detail)> DownloadAsync(Transfer transfer, UrlInfo? revalidate, CancellationToken cancellationToken)
+    {
+        FileStream? file = null;
+        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            file = new FileStream(transfer.PartialPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            TransferHead? head = null;
+            var request = new MirrorRequest(transfer.Url) { IfModifiedSince = revalidate?.LastModified };
+
+            for (var attempt = 1; ; attempt++)
+            {
+                var sent = await client.SendAsync(request, cancellationToken);
+                if (sent.Failure is { } failure)
+                    return Fail(transfer, failure, head is null);
+
+                using var response = sent.Response!;
+                var resuming = request.RangeStart is not null;
+                if (head is null)
+                {
+                    var decided = DecideHead(transfer, response, revalidate);
+                    if (decided.Kind != HeadKind.Body)
+                    {
+                        transfer.SetHead(decided);
+                        var result = decided.Kind switch
+                        {
+                            HeadKind.NotModified => TransferResult.NotModified,
+                            HeadKind.UpstreamStatus => TransferResult.UpstreamStatus,
+                            _ => TransferResult.Failed,
+                        };
+                        transfer.End(result, decided.Reason ?? $"mirror answered {response.Status}");
+                        return (result, decided.Reason ?? response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    head = decided;
+                    transfer.SetHead(head);
+                }
+                else if (resuming && response.Status == 206 && response.RangeStart == file.Position)
+                {
+                    LogResumed(transfer.Url.Key, file.Position);
+                }
+                else if (response.Status == 200 && transfer.ExpectedHash is not null)
+                {
+                    // The mirror ignored the range: start over; the final hash check still guards the result.
+                    file.SetLength(0);
+                    file.Position = 0;
+                    hasher.GetHashAndReset();
+                    transfer.Restart();
+                }
+                else
+                {
+                    return End(transfer, TransferResult.Failed, $"mirror answered {response.Status} to a resume request");
+                }
+
+                var copied = await CopyBodyAsync(transfer, response.Body, file, hasher, buffer, cancellationToken);
+                if (copied is null)
+                    break;
+                if (transfer.ExpectedHash is null || attempt >= MaxAttempts)
+                    return End(transfer, TransferResult.Failed, copied);
+                LogRetrying(transfer.Url.Key, copied, file.Position);
+                request = request with { IfModifiedSince = null, RangeStart = file.Position, IfRange = head.LastModified };
+            }
+
+            var length = file.Length;
+            await file.FlushAsync(cancellationToken);
+            await file.DisposeAsync();
+            file = null;
+
+            if (transfer.Length is { } expectedLength && length != expectedLength)
+                return End(transfer, TransferResult.Failed, $"mirror sent {length} bytes, expected {expectedLength}");
+
+            var hash = ContentHash.FromHasher(hasher);
+            if (transfer.ExpectedHash is { } expected && hash != expected)
+            {
+                statistics.HashMismatch();
+                LogMismatch(transfer.Url.Key, expected, hash);
+                return End(transfer, TransferResult.HashMismatch, $"hash mismatch: the mirror's file has SHA-256 {hash}, the archive metadata says {expected}");
+            }
+
+            transfer.Complete(() => store.Add(transfer.PartialPath, hash, length, verified: transfer.ExpectedHash is not null));
+            urls.Set(transfer.Url.Key, new UrlInfo(hash, length, head!.LastModified, head.ContentType, head.ETag, time.GetUtcNow()));
+            return (TransferResult.Stored, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return End(transfer, TransferResult.Failed, "shutting down");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return End(transfer, TransferResult.Failed, $"local I/O error: {ex.Message}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (file is not null)
+                await file.DisposeAsync();
+            if (!transfer.Completion.IsCompletedSuccessfully || transfer.Completion.Result != TransferResult.Stored)
+                TryDelete(transfer.PartialPath);
+        }
+    }
+
+    private static TransferHead DecideHead(Transfer transfer, MirrorResponse response, UrlInfo? revalidate)
+    {
+        if (response.Status == 304 && revalidate is not null)
+            return new TransferHead(HeadKind.NotModified, revalidate.Size, revalidate.LastModified, revalidate.ContentType, revalidate.ETag);
+        if (response.Status != 200)
+        {
+            return new TransferHead(HeadKind.UpstreamStatus, null, null, null, null)
+            {
+                UpstreamStatus = response.Status,
+                Reason = $"mirror answered {response.Status} for {response.FinalUri}",
+            };
+        }
+        if (response.HasContentEncoding)
+            return Refuse("the mirror applied a content encoding");
+        if (transfer.ExpectedSize is { } size && response.ContentLength is { } length && length != size)
+            return Refuse($"the mirror's file has {length} bytes, the archive metadata says {size}");
+        return new TransferHead(HeadKind.Body, transfer.ExpectedSize ?? response.ContentLength, response.LastModified, response.ContentType, response.ETag);
+
+        static TransferHead Refuse(string reason) =>
+            new(HeadKind.Failed, null, null, null, null) { Failure = MirrorFailureKind.BadResponse, Reason = reason };
+    }
+
+    /// <summary>Copies until the body ends; returns null on success or the reason the body broke off.</summary>
+    private async Task<string?> CopyBodyAsync(Transfer transfer, Stream body, FileStream file, IncrementalHash hasher, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var stall = TimeSpan.FromSeconds(options.CurrentValue.Mirror.StallTimeoutSeconds);
+        using var activity = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        while (true)
+        {
+            int read;
+            activity.CancelAfter(stall);
+            try
+            {
+                read = await body.ReadAsync(buffer, activity.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return $"the mirror sent nothing for {stall.TotalSeconds:0} s";
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            {
+                return $"the mirror connection broke: {ex.Message}";
+            }
+            if (read == 0)
+                return transfer.Length is { } expected && file.Position < expected ? $"the mirror closed after {file.Position} of {expected} bytes" : null;
+            if (transfer.Length is { } max && file.Position + read > max)
+                return $"the mirror sent more than the expected {max} bytes";
+
+            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            hasher.AppendData(buffer, 0, read);
+            statistics.AddMirrorBytes(read);
+            transfer.Advance(read);
+        }
+    }
+
+    private static (TransferResult, string?) Fail(Transfer transfer, MirrorFailure failure, bool beforeHead)
+    {
+        if (beforeHead)
+            transfer.SetHead(TransferHead.Failed(failure));
+        return End(transfer, TransferResult.Failed, failure.Reason);
+    }
+
+    private static (TransferResult, string?) End(Transfer transfer, TransferResult result, string reason)
+    {
+        transfer.End(result, reason);
+        return (result, reason);
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException ex)
+        {
+            LogDeleteFailed(path, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched {Url} from {Source}: {Bytes} bytes in {Elapsed} ms, {Result} {Detail}")]
+    private partial void LogFinished(string url, string source, long bytes, long elapsed, TransferResult result, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hash mismatch for {Url}: expected {Expected}, mirror sent {Actual}; not cached")]
+    private partial void LogMismatch(string url, ContentHash expected, ContentHash actual);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror dropped {Url} ({Reason}); resuming at byte {Offset}")]
+    private partial void LogRetrying(string url, string reason, long offset);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Resumed {Url} at byte {Offset}")]
+    private partial void LogResumed(string url, long offset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete partial file {Path}")]
+    private partial void LogDeleteFailed(string path, Exception exception);
+}

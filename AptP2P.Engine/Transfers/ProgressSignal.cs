@@ -1,0 +1,16 @@
+namespace AptP2P.Engine.Transfers;
+
+/// <summary>
+/// Wakes every waiter when a transfer makes progress. Take <see cref="WaitAsync"/> before checking the condition you wait for,
+/// so a notification between the check and the wait is never lost.
+/// </summary>
+internal sealed class ProgressSignal
+{
+    private TaskCompletionSource _next = NewSource();
+
+    public Task WaitAsync(CancellationToken cancellationToken) => Volatile.Read(ref _next).Task.WaitAsync(cancellationToken);
+
+    public void Notify() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
+
+    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Mirrors;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Engine.Transfers;
+
+/// <summary>
+/// At most one transfer per file: every request for a hash (or, for files without a known hash, for a URL) joins the transfer
+/// already running. Transfers run on the node's lifetime, not the request's, so one whose reader went away still finishes into
+/// the cache.
+/// </summary>
+public sealed partial class TransferCoordinator : IDisposable
+{
+    /// <summary>How long a mirror's 404 for a hashed file is remembered, so that apt's retry gets the 404 it can fall back on.</summary>
+    private static readonly TimeSpan NotFoundMemory = TimeSpan.FromSeconds(15);
+
+    private readonly ConcurrentDictionary<string, Transfer> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Transfer> _recentlyNotFound = new(StringComparer.Ordinal);
+    private readonly MirrorDownload _download;
+    private readonly DataDirectory _directory;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _slots;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly ILogger<TransferCoordinator> _logger;
+
+    public TransferCoordinator(MirrorDownload download, DataDirectory directory, IOptionsMonitor<AptP2POptions> options, TimeProvider time,
+        ILogger<TransferCoordinator> logger, IHostApplicationLifetime? lifetime = null)
+    {
+        _logger = logger;
+        _download = download;
+        _directory = directory;
+        _time = time;
+        _slots = new SemaphoreSlim(options.CurrentValue.Mirror.MaxConcurrentDownloads);
+        lifetime?.ApplicationStopping.Register(_lifetime.Cancel);
+    }
+
+    /// <summary>Raised when a file has been stored by a transfer (metadata files are indexed from here).</summary>
+    public event Action<Transfer>? Stored;
+
+    public IReadOnlyCollection<Transfer> Active => _active.Values.ToList();
+
+    /// <summary>The transfer of a file whose hash the archive metadata gives.</summary>
+    public Transfer GetOrStart(MirrorUrl url, ContentHash hash, long? size)
+    {
+        var key = "sha256:" + hash;
+        if (_recentlyNotFound.TryGetValue(key, out var notFound))
+        {
+            if (_time.GetUtcNow() - notFound.StartedAt < NotFoundMemory)
+                return notFound;
+            _recentlyNotFound.TryRemove(new(key, notFound));
+        }
+        return GetOrStart(key, url, hash, size, revalidate: null);
+    }
+
+    /// <summary>The transfer of a file without a known hash; with a cached copy, the request is a revalidation.</summary>
+    public Transfer GetOrStartRevalidation(MirrorUrl url, UrlInfo? cached) =>
+        GetOrStart("url:" + url.Key, url, expectedHash: null, expectedSize: null, cached);
+
+    private Transfer GetOrStart(string key, MirrorUrl url, ContentHash? expectedHash, long? expectedSize, UrlInfo? revalidate)
+    {
+        while (true)
+        {
+            if (_active.TryGetValue(key, out var running))
+                return running;
+
+            var partial = _directory.NewPartialPath();
+            var transfer = new Transfer(key, url, expectedHash, expectedSize, partial, _time.GetUtcNow());
+            File.Create(partial).Dispose();
+            if (!_active.TryAdd(key, transfer))
+            {
+                File.Delete(partial);
+                continue;
+            }
+            _ = RunAsync(transfer, revalidate);
+            return transfer;
+        }
+    }
+
+    private async Task RunAsync(Transfer transfer, UrlInfo? revalidate)
+    {
+        var token = _lifetime.Token;
+        try
+        {
+            await _slots.WaitAsync(token);
+            try
+            {
+                await _download.RunAsync(transfer, revalidate, token);
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            transfer.End(TransferResult.Failed, "shutting down");
+        }
+        catch (Exception ex)
+        {
+            // A bug must fail the transfer, never leave its readers waiting.
+            LogCrashed(transfer.Url.Key, ex);
+            transfer.End(TransferResult.Failed, "internal error: " + ex.Message);
+        }
+        finally
+        {
+            _active.TryRemove(new(transfer.Key, transfer));
+        }
+
+        if (transfer.Completion.Result == TransferResult.Stored)
+            Stored?.Invoke(transfer);
+        else if (transfer.ExpectedHash is not null && transfer.Head.Result is { Kind: HeadKind.UpstreamStatus, UpstreamStatus: 404 or 410 })
+            _recentlyNotFound[transfer.Key] = transfer;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Transfer of {Url} failed unexpectedly")]
+    private partial void LogCrashed(string url, Exception exception);
+
+    public void Dispose()
+    {
+        _lifetime.Cancel();
+        _lifetime.Dispose();
+        _slots.Dispose();
+    }
+}

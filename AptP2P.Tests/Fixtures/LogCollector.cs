@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace AptP2P.Tests.Fixtures;
+
+/// <summary>Keeps a node's log lines in memory so tests can assert on them and print them when they fail.</summary>
+public sealed class LogCollector : ILoggerProvider
+{
+    private readonly ConcurrentQueue<LogLine> _lines = new();
+
+    public IReadOnlyList<LogLine> Lines => _lines.ToArray();
+
+    public IEnumerable<LogLine> Matching(string fragment) => _lines.Where(l => l.Message.Contains(fragment, StringComparison.Ordinal));
+
+    public override string ToString() => string.Join('\n', _lines.Select(l => $"{l.Level} {l.Category}: {l.Message}{(l.Exception is null ? "" : " " + l.Exception)}"));
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    public sealed record LogLine(LogLevel Level, string Category, string Message, Exception? Exception);
+
+    private sealed class Logger(LogCollector owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            owner._lines.Enqueue(new LogLine(logLevel, category, formatter(state, exception), exception));
+            // Bounded: a long test must not grow without limit.
+            while (owner._lines.Count > 20_000)
+                owner._lines.TryDequeue(out _);
+        }
+    }
+}

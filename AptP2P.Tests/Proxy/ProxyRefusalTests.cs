@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Sockets;
+using AptP2P.Tests.Fixtures;
+
+namespace AptP2P.Tests.Proxy;
+
+/// <summary>A node on its own, no mirror needed: requests the proxy must refuse, each with a status apt understands and a reason.</summary>
+public sealed class ProxyRefusalTests : IAsyncLifetime
+{
+    private AptP2PNode _node = null!;
+
+    public async ValueTask InitializeAsync() => _node = await AptP2PNode.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _node.DisposeAsync();
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    [InlineData("OPTIONS")]
+    public async Task Methods_other_than_get_and_head_get_405(string method)
+    {
+        var response = await RawHttp.SendAsync(_node.BaseUri, method, "/deb.debian.org/debian/dists/bookworm/InRelease", extraHeaders: "Content-Length: 0\r\n");
+
+        Assert.Equal(405, response.Status);
+        Assert.Equal("GET, HEAD", response.Header("Allow"));
+    }
+
+    [Theory]
+    [InlineData("/127.0.0.1:18080/../../../../etc/passwd")]
+    [InlineData("/127.0.0.1:18080/dists/%2e%2e/%2e%2e/etc/passwd")]
+    [InlineData("/127.0.0.1:18080/dists/..%2f..%2fetc/passwd")]
+    [InlineData("/127.0.0.1:18080/pool%2fmain/x.deb")]
+    [InlineData("/127.0.0.1:18080/pool%5cmain/x.deb")]
+    [InlineData("/127.0.0.1:18080/pool/x%0d%0a.deb")]
+    [InlineData("/user@127.0.0.1:18080/dists/stable/InRelease")]
+    [InlineData("/127.0.0.1:99999/dists/stable/InRelease")]
+    public async Task Hostile_targets_get_400_with_a_reason(string target)
+    {
+        var response = await RawHttp.SendAsync(_node.BaseUri, "GET", target);
+
+        Assert.Equal(400, response.Status);
+        Assert.StartsWith("400 Bad Request: ", response.BodyText, StringComparison.Ordinal);
+        Assert.Contains(_node.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning && l.Message.Contains("Refused GET", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("/127.0.0.1:18080/pool/x%00.deb")]
+    [InlineData("https://deb.debian.org/debian/dists/bookworm/InRelease")]
+    public async Task Targets_kestrel_itself_rejects_get_400(string target)
+    {
+        // Kestrel refuses these before any middleware runs (a decoded NUL; an https absolute-form target).
+        var response = await RawHttp.SendAsync(_node.BaseUri, "GET", target);
+        Assert.Equal(400, response.Status);
+    }
+
+    [Fact]
+    public async Task Over_long_targets_get_414()
+    {
+        var response = await RawHttp.SendAsync(_node.BaseUri, "GET", "/h.example/" + new string('a', 3000));
+        Assert.Equal(414, response.Status);
+    }
+
+    [Fact]
+    public async Task The_node_never_proxies_to_its_own_port()
+    {
+        var response = await RawHttp.SendAsync(_node.BaseUri, "GET", $"/127.0.0.1:{_node.Port}/dists/stable/InRelease");
+
+        Assert.Equal(403, response.Status);
+        Assert.Contains("own port", response.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_mirror_gives_502_which_apt_retries()
+    {
+        var closedPort = FreeTcpPort();
+        var response = await RawHttp.SendAsync(_node.BaseUri, "GET", $"/127.0.0.1:{closedPort}/dists/stable/InRelease");
+
+        Assert.Equal(502, response.Status);
+    }
+
+    [Fact]
+    public async Task The_dashboard_root_is_not_proxied()
+    {
+        var response = await RawHttp.SendAsync(_node.BaseUri, "GET", "/");
+        Assert.Equal(200, response.Status);
+    }
+
+    internal static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed class ProxyAccessTests
+{
+    [Fact]
+    public async Task Clients_outside_AllowedClients_get_403()
+    {
+        await using var node = await AptP2PNode.StartAsync(bindAddress: "0.0.0.0", settings: ["AptP2P:AllowedClients:0=127.0.0.1/32"]);
+        var server = new Uri($"http://127.0.0.1:{node.Port}/");
+
+        var outsider = await RawHttp.SendAsync(server, "GET", "/deb.debian.org/debian/dists/bookworm/InRelease", IPAddress.Parse("127.0.0.2"));
+
+        Assert.Equal(403, outsider.Status);
+        Assert.Contains("AllowedClients", outsider.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mirrors_outside_AllowedMirrors_get_403()
+    {
+        await using var node = await AptP2PNode.StartAsync(settings: ["AptP2P:AllowedMirrors:0=deb.debian.org"]);
+
+        var response = await RawHttp.SendAsync(node.BaseUri, "GET", "/evil.example/debian/dists/bookworm/InRelease");
+
+        Assert.Equal(403, response.Status);
+        Assert.Contains("AllowedMirrors", response.BodyText, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using AptP2P.Engine.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Web.Access;
+
+/// <summary>
+/// Who may use the proxy, dashboard, API, hub and settings form: the local machine by default, or exactly the networks
+/// listed in <c>AptP2P:AllowedClients</c>. Peers reach only the peer protocol.
+/// </summary>
+public sealed class ClientAccess
+{
+    private static readonly IPNetwork[] LoopbackOnly = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
+    private volatile IPNetwork[] _allowed;
+
+    public ClientAccess(IOptionsMonitor<AptP2POptions> options)
+    {
+        _allowed = Parse(options.CurrentValue.AllowedClients);
+        options.OnChange(o => _allowed = Parse(o.AllowedClients));
+    }
+
+    public bool IsAllowed(IPAddress? remote)
+    {
+        // The in-memory test server has no remote address; a real socket always has one.
+        if (remote is null)
+            return true;
+        if (remote.IsIPv4MappedToIPv6)
+            remote = remote.MapToIPv4();
+        foreach (var network in _allowed)
+        {
+            if (network.Contains(remote))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Parses a CIDR list; entries may also be comma-separated within one value. Throws <see cref="FormatException"/> on a bad entry.</summary>
+    public static IPNetwork[] Parse(IEnumerable<string> entries)
+    {
+        var networks = new List<IPNetwork>();
+        foreach (var entry in entries.SelectMany(e => e.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (IPNetwork.TryParse(entry, out var network))
+                networks.Add(network);
+            else if (IPAddress.TryParse(entry, out var single))
+                networks.Add(new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            else
+                throw new FormatException($"'{entry}' in AptP2P:AllowedClients is not an address or CIDR network");
+        }
+        // An empty list means the local machine only; a list replaces that default (include 127.0.0.0/8 to keep local access).
+        return networks.Count == 0 ? LoopbackOnly : [.. networks];
+    }
+
+    public static bool IsValid(IEnumerable<string> entries)
+    {
+        try
+        {
+            Parse(entries);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using AptP2P.Engine;
+using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Mirrors;
+using AptP2P.Web.Access;
+using AptP2P.Web.Proxy;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Web.Hosting;
+
+/// <summary>Builds the AptP2P web host: configuration layers, Kestrel on the node's port, the engine, and every door into the process.</summary>
+public static class AptP2PHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddSettingsFile(builder.Configuration);
+
+        builder.Services.AddAptP2PEngine(builder.Configuration);
+        builder.Services.AddSingleton<ClientAccess>();
+        builder.Services.AddSingleton<ProxyEndpoint>();
+        builder.Services.AddSingleton<Prefetcher>();
+        builder.Services.AddOptions<AptP2POptions>()
+            .Validate(o => ClientAccess.IsValid(o.AllowedClients), "AptP2P:AllowedClients must list addresses or CIDR networks such as 192.168.1.0/24")
+            .Validate(o => IPAddress.TryParse(o.BindAddress, out _), "AptP2P:BindAddress must be an IP address such as 0.0.0.0 or 127.0.0.1");
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = context.Configuration.GetSection(AptP2POptions.SectionName).Get<AptP2POptions>() ?? new AptP2POptions();
+            var address = IPAddress.TryParse(options.BindAddress, out var parsed) ? parsed : IPAddress.Any;
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address, options.Port, listen =>
+            {
+                var prefetcher = listen.ApplicationServices.GetRequiredService<Prefetcher>();
+                listen.Use(RequestPump.Middleware(prefetcher.For));
+            });
+        });
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => RecordBoundPorts(app));
+        app.Use(CountRequestsOnConnection);
+        app.Use(async (context, next) =>
+        {
+            var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "/";
+            if (ProxyRouting.IsProxyTarget(rawTarget))
+                await context.RequestServices.GetRequiredService<ProxyEndpoint>().HandleAsync(context);
+            else
+                await next(context);
+        });
+
+        app.MapGet("/", (IOptions<AptP2POptions> options) =>
+            Results.Text($"AptP2P is running. Prefix your sources.list entries with http://localhost:{options.Value.Port}/\n"));
+        return app;
+    }
+
+    /// <summary>Lets the connection's request pump know how far Kestrel has got, so it prefetches only a bounded way ahead.</summary>
+    private static Task CountRequestsOnConnection(HttpContext context, RequestDelegate next)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items is { } items
+            && items.TryGetValue(PrefetchWindow.ItemKey, out var window) && window is PrefetchWindow prefetch)
+            prefetch.RequestStarted();
+        return next(context);
+    }
+
+    /// <summary>
+    /// <c>appsettings.json</c>, then <c>settings.json</c> in the data directory (written by the settings form), then environment
+    /// variables and the command line, which always win.
+    /// </summary>
+    private static void AddSettingsFile(ConfigurationManager configuration)
+    {
+        var options = configuration.GetSection(AptP2POptions.SectionName).Get<AptP2POptions>() ?? new AptP2POptions();
+        var settings = DataDirectory.FromOptions(options).Settings;
+        var sources = ((IConfigurationBuilder)configuration).Sources;
+        var index = sources.ToList().FindIndex(s => s is EnvironmentVariablesConfigurationSource);
+        var settingsSource = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = Path.GetFileName(settings),
+            Optional = true,
+            ReloadOnChange = true,
+            FileProvider = Directory.Exists(Path.GetDirectoryName(settings))
+                ? new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(settings)!)
+                : null,
+        };
+        if (settingsSource.FileProvider is null)
+            return;
+        if (index < 0)
+            sources.Add(settingsSource);
+        else
+            sources.Insert(index, settingsSource);
+    }
+
+    private static void RecordBoundPorts(WebApplication app)
+    {
+        var node = app.Services.GetRequiredService<NodeEndpoints>();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var address in addresses)
+        {
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
+            {
+                node.HttpPort = uri.Port;
+                node.DhtPort = uri.Port;
+                break;
+            }
+        }
+    }
+}
