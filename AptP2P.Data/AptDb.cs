@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AptP2P.Data;
 
 /// <summary>The node's SQLite database: cache index, URL records and the hash index learned from apt metadata.</summary>
-public sealed class AptDb(DbContextOptions<AptDb> options) : DbContext(options)
+public sealed partial class AptDb(DbContextOptions<AptDb> options) : DbContext(options)
 {
     public DbSet<CachedFile> CachedFiles => Set<CachedFile>();
     public DbSet<UrlRecord> UrlRecords => Set<UrlRecord>();
@@ -14,6 +14,9 @@ public sealed class AptDb(DbContextOptions<AptDb> options) : DbContext(options)
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // Features keep their own entity configurations next to their entities (IEntityTypeConfiguration<T>).
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(AptDb).Assembly);
+
         modelBuilder.Entity<CachedFile>(e =>
         {
             e.HasKey(f => f.Sha256);
