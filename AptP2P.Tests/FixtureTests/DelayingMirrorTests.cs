@@ -19,31 +19,9 @@ public sealed class DelayingMirrorTests(MirrorFixture fixture)
     public async Task Delaying_mirror_answers_pipelined_requests_in_order_after_its_latency()
     {
         await using var relay = DelayingMirror.StartInFrontOf(fixture.Mirror, Latency);
-        string[] targets = ["/dists/stable/Release", "/" + fixture.Repository.Package("tree").PoolPath, "/" + fixture.Repository.Package("hello").PoolPath];
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, relay.Port), _cancellationToken);
-        await using var stream = new NetworkStream(socket);
 
-        // All three requests in one write, before any response: pipelining.
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(string.Concat(targets.Select(t => $"GET {t} HTTP/1.1\r\nHost: {relay.HostPort}\r\n\r\n"))), _cancellationToken);
-        var reader = new HttpStreamReader(stream);
-        var bodies = new List<byte[]>();
-        foreach (var _ in targets)
-        {
-            var head = await reader.ReadHeadAsync(_cancellationToken);
-            Assert.NotNull(head);
-            Assert.Equal(200, head.StatusCode);
-            bodies.Add(await reader.ReadExactlyAsync((int)head.ContentLength!.Value, _cancellationToken));
-        }
+        var records = await SendPipelinedAsync(relay);
 
-        for (var i = 0; i < targets.Length; i++)
-        {
-            Assert.Equal(File.ReadAllBytes(fixture.Repository.PathOf(targets[i].TrimStart('/'))), bodies[i]);
-        }
-        var records = await relay.WaitForRequestsAsync(3, TimeSpan.FromSeconds(5), _cancellationToken);
-        Assert.Equal(targets, records.Select(r => r.Target));
-        Assert.Equal([1, 2, 3], records.Select(r => r.RequestNumber));
-        Assert.Single(records.Select(r => r.ConnectionId).Distinct());
         Assert.All(records, r => Assert.True(r.ArrivedAt < records[0].ResponseStartedAt, "every request was in flight before the first response"));
         Assert.True(records[0].ResponseStartedAt - records[0].ArrivedAt >= Latency - Tolerance);
         for (var i = 1; i < records.Count; i++)
@@ -51,6 +29,35 @@ public sealed class DelayingMirrorTests(MirrorFixture fixture)
             Assert.True(records[i].ResponseStartedAt - records[i - 1].ResponseEndedAt >= Latency - Tolerance,
                 $"response {i + 1} started {(records[i].ResponseStartedAt - records[i - 1].ResponseEndedAt).TotalMilliseconds} ms after the previous one ended");
         }
+    }
+
+    [Fact]
+    public async Task Delaying_mirror_in_arrival_mode_lets_pipelined_requests_share_the_latency()
+    {
+        var latency = TimeSpan.FromMilliseconds(200);
+        await using var relay = DelayingMirror.StartInFrontOf(fixture.Mirror, latency, LatencyMode.FromArrival);
+
+        var records = await SendPipelinedAsync(relay);
+
+        Assert.All(records, r => Assert.True(r.ResponseStartedAt - r.ArrivedAt >= latency - Tolerance));
+        // One after another (PerRequest) would take three latencies.
+        Assert.True(records[^1].ResponseEndedAt - records[0].ArrivedAt < latency * 2,
+            $"three pipelined requests took {(records[^1].ResponseEndedAt - records[0].ArrivedAt).TotalMilliseconds} ms, expected about one latency");
+    }
+
+    [Fact]
+    public async Task Delaying_mirror_answers_502_when_the_upstream_is_down()
+    {
+        await using var relay = new DelayingMirror(new IPEndPoint(IPAddress.Loopback, FreePort.Pick()), TimeSpan.Zero);
+        relay.Start();
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+
+        using var first = await http.GetAsync("dists/stable/InRelease", _cancellationToken);
+        using var second = await http.GetAsync("dists/stable/InRelease", _cancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, second.StatusCode);
+        Assert.Empty(relay.Errors);
     }
 
     [Fact]
@@ -87,6 +94,24 @@ public sealed class DelayingMirrorTests(MirrorFixture fixture)
         Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
         Assert.Equal(bytes, await stale.Content.ReadAsByteArrayAsync(_cancellationToken));
         Assert.Equal(HttpStatusCode.NotModified, unchanged.StatusCode);
+    }
+
+    [Fact]
+    public async Task Delaying_mirror_relays_chunked_responses_and_keeps_the_connection()
+    {
+        await using var relay = DelayingMirror.StartInFrontOf(fixture.Mirror, TimeSpan.FromMilliseconds(10));
+        using var http = new HttpClient { BaseAddress = relay.BaseUri };
+
+        // nginx sends directory listings chunked.
+        using var listing = await http.GetAsync("pool/main/h/hello/", _cancellationToken);
+        var after = await http.GetByteArrayAsync(fixture.Repository.Package("hello").PoolPath, _cancellationToken);
+
+        Assert.True(listing.Headers.TransferEncodingChunked);
+        Assert.Contains(Path.GetFileName(fixture.Repository.Package("hello").PoolPath), await listing.Content.ReadAsStringAsync(_cancellationToken), StringComparison.Ordinal);
+        Assert.Equal(fixture.Repository.Package("hello").Size, after.Length);
+        var records = await relay.WaitForRequestsAsync(2, TimeSpan.FromSeconds(5), _cancellationToken);
+        Assert.Single(records.Select(r => r.ConnectionId).Distinct());
+        Assert.Empty(relay.Errors);
     }
 
     [Fact]
@@ -133,6 +158,32 @@ public sealed class DelayingMirrorTests(MirrorFixture fixture)
         // apt sends the first .deb alone, then pipelines the rest on the same connection.
         Assert.Contains(debs.Skip(1), r => debs.Any(earlier => earlier.RequestNumber < r.RequestNumber && earlier.ConnectionId == r.ConnectionId && r.ArrivedAt < earlier.ResponseStartedAt));
         Assert.Empty(relay.Errors);
+    }
+
+    /// <summary>Writes three GETs in one go over a raw socket, checks the responses come back in order, returns the relay's records.</summary>
+    private async Task<IReadOnlyList<RelayedRequest>> SendPipelinedAsync(DelayingMirror relay)
+    {
+        string[] targets = ["/dists/stable/Release", "/" + fixture.Repository.Package("tree").PoolPath, "/" + fixture.Repository.Package("hello").PoolPath];
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, relay.Port), _cancellationToken);
+        await using var stream = new NetworkStream(socket);
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(string.Concat(targets.Select(t => $"GET {t} HTTP/1.1\r\nHost: {relay.HostPort}\r\n\r\n"))), _cancellationToken);
+        var reader = new HttpStreamReader(stream);
+        foreach (var target in targets)
+        {
+            var head = await reader.ReadHeadAsync(_cancellationToken);
+            Assert.NotNull(head);
+            Assert.Equal(200, head.StatusCode);
+            var body = await reader.ReadExactlyAsync((int)head.ContentLength!.Value, _cancellationToken);
+            Assert.Equal(await File.ReadAllBytesAsync(fixture.Repository.PathOf(target.TrimStart('/')), _cancellationToken), body);
+        }
+
+        var records = await relay.WaitForRequestsAsync(targets.Length, TimeSpan.FromSeconds(5), _cancellationToken);
+        Assert.Equal(targets, records.Select(r => r.Target));
+        Assert.Equal([1, 2, 3], records.Select(r => r.RequestNumber));
+        Assert.Single(records.Select(r => r.ConnectionId).Distinct());
+        return records;
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpClient http, string path, Action<HttpRequestMessage> configure)

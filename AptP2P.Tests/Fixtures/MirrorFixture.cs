@@ -17,9 +17,17 @@ public sealed class MirrorFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        _repository = await DebianRepository.BuildAsync(new DebianRepositoryOptions(), cancellationToken);
-        _mirror = new NginxMirror(_repository.Root);
-        await _mirror.StartAsync(cancellationToken);
+        try
+        {
+            _repository = await DebianRepository.BuildAsync(new DebianRepositoryOptions(), cancellationToken);
+            _mirror = new NginxMirror(_repository.Root);
+            await _mirror.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>An apt client with private state whose sources point straight at the mirror (or at <paramref name="baseUri"/>).</summary>
@@ -31,8 +39,10 @@ public sealed class MirrorFixture : IAsyncLifetime
         if (_mirror is not null)
         {
             await _mirror.DisposeAsync();
+            _mirror = null;
         }
         _repository?.Dispose();
+        _repository = null;
     }
 
     private static InvalidOperationException NotStarted() => new("MirrorFixture is used before InitializeAsync ran.");

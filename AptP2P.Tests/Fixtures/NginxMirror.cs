@@ -27,7 +27,6 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
         DocumentRoot = documentRoot;
         _serverConfig = [.. serverConfig ?? []];
         _paths = TestPaths.Create("nginx");
-        _paths.CreateDirectory("tmp");
     }
 
     public string DocumentRoot { get; }
@@ -45,9 +44,9 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
 
     public string ConfigPath => _paths.PathOf("nginx.conf");
 
-    public string AccessLogPath => _paths.PathOf("access.log");
+    public string AccessLogPath => _paths.PathOf(NginxConfig.AccessLogName);
 
-    public string ErrorLogPath => _paths.PathOf("error.log");
+    public string ErrorLogPath => _paths.PathOf(NginxConfig.ErrorLogName);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -63,7 +62,7 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
             {
                 Port = FreePort.Pick();
             }
-            await File.WriteAllTextAsync(ConfigPath, BuildConfig(), cancellationToken);
+            await File.WriteAllTextAsync(ConfigPath, NginxConfig.Render(_paths.Root, Port, DocumentRoot, _serverConfig), cancellationToken);
             var errorLogLength = File.Exists(ErrorLogPath) ? new FileInfo(ErrorLogPath).Length : 0;
             _master = Launch(nginx, ["-g", "daemon off;"]);
             var problem = await WaitUntilServingAsync(cancellationToken);
@@ -188,42 +187,6 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public override string ToString() => $"nginx on {HostPort} serving {DocumentRoot}";
-
-    private string BuildConfig()
-    {
-        var directory = _paths.Root;
-        var tmp = _paths.PathOf("tmp");
-        // Without /etc/nginx/mime.types everything is served as application/octet-stream, which apt does not mind.
-        var mimeTypes = File.Exists("/etc/nginx/mime.types") ? "include /etc/nginx/mime.types;" : string.Empty;
-        var server = string.Join(Environment.NewLine, _serverConfig.Select(line => "    " + line));
-        return $$"""
-            worker_processes 1;
-            pid {{directory}}/nginx.pid;
-            error_log {{ErrorLogPath}};
-            events { worker_connections 1024; }
-            http {
-              {{mimeTypes}}
-              default_type application/octet-stream;
-              log_format apt '{{NginxLogEntry.LogFormat}}';
-              access_log {{AccessLogPath}} apt;
-              client_body_temp_path {{tmp}}/body;
-              proxy_temp_path {{tmp}}/proxy;
-              fastcgi_temp_path {{tmp}}/fastcgi;
-              uwsgi_temp_path {{tmp}}/uwsgi;
-              scgi_temp_path {{tmp}}/scgi;
-              sendfile on;
-              tcp_nopush on;
-              keepalive_requests 10000;
-              server {
-                listen 127.0.0.1:{{Port}};
-                root {{DocumentRoot}};
-                autoindex on;
-            {{server}}
-              }
-            }
-
-            """;
-    }
 
     // -e keeps nginx's startup messages out of /var/log/nginx/error.log; -p/-c make every relative path ours.
     private string[] CommonArguments() => ["-e", ErrorLogPath, "-p", _paths.Root + "/", "-c", ConfigPath];

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -13,16 +12,13 @@ namespace AptP2P.Tests.Fixtures;
 internal sealed class RelayConnection : IDisposable
 {
     private const int MaxRequestBody = 1024 * 1024;
-    private const int CopyBufferSize = 64 * 1024;
 
     private readonly DelayingMirror _relay;
     private readonly long _id;
     private readonly Socket _client;
     private readonly NetworkStream _clientStream;
     private readonly Channel<PendingRequest> _pending = Channel.CreateUnbounded<PendingRequest>(new() { SingleReader = true, SingleWriter = true });
-    private Socket? _upstream;
-    private NetworkStream? _upstreamStream;
-    private HttpStreamReader? _upstreamReader;
+    private UpstreamConnection? _upstream;
 
     public RelayConnection(DelayingMirror relay, long id, Socket client)
     {
@@ -57,7 +53,7 @@ internal sealed class RelayConnection : IDisposable
     public void Dispose()
     {
         _clientStream.Dispose();
-        _upstreamStream?.Dispose();
+        _upstream?.Dispose();
     }
 
     private sealed record PendingRequest(int Number, HttpHead Head, byte[] Body, TimeSpan ArrivedAt, string? Unsupported);
@@ -136,7 +132,7 @@ internal sealed class RelayConnection : IDisposable
         }
         finally
         {
-            _upstreamStream?.Dispose();
+            DropUpstream();
         }
     }
 
@@ -162,31 +158,32 @@ internal sealed class RelayConnection : IDisposable
 
         var startedAt = _relay.Now;
         await _clientStream.WriteAsync(response.Raw, cancellationToken);
-        var version = response.First;
         var status = response.StatusCode;
+        var upstreamCloses = response.WantsClose(response.First);
+        var closeAfter = upstreamCloses || request.Head.WantsClose(request.Head.Third);
+        var reader = _upstream!.Reader;
         long bodyBytes;
-        var closeAfter = response.WantsClose(version) || request.Head.WantsClose(request.Head.Third);
         if (request.Head.First == "HEAD" || status is 204 or 304 || status < 200)
         {
             bodyBytes = 0;
         }
         else if (response.IsChunked)
         {
-            bodyBytes = await CopyChunkedAsync(cancellationToken);
+            bodyBytes = await HttpBodyCopier.CopyChunkedAsync(reader, _clientStream, cancellationToken);
         }
         else if (response.ContentLength is { } length)
         {
-            bodyBytes = await CopyAsync(length, cancellationToken);
+            bodyBytes = await HttpBodyCopier.CopyAsync(reader, _clientStream, length, cancellationToken);
         }
         else
         {
-            // Delimited by the upstream closing: pass that on.
-            bodyBytes = await CopyAsync(long.MaxValue, cancellationToken);
-            closeAfter = true;
+            // The body ends when the upstream closes: end the client connection the same way.
+            bodyBytes = await HttpBodyCopier.CopyUntilClosedAsync(reader, _clientStream, cancellationToken);
+            upstreamCloses = closeAfter = true;
         }
         await _clientStream.FlushAsync(cancellationToken);
 
-        if (response.WantsClose(version))
+        if (upstreamCloses)
         {
             DropUpstream();
         }
@@ -197,64 +194,30 @@ internal sealed class RelayConnection : IDisposable
     /// <summary>Sends the request upstream and reads the response head; null if the upstream cannot be reached.</summary>
     private async Task<HttpHead?> ForwardAsync(PendingRequest request, CancellationToken cancellationToken)
     {
-        // A kept-alive upstream connection may have been closed by the server meanwhile: retry once on a fresh one.
-        for (var attempt = 0; attempt < 2; attempt++)
+        if (_upstream is not null)
         {
-            var reused = _upstream is not null;
+            // The server may have closed the kept-alive connection meanwhile: then retry once on a fresh one.
             try
             {
-                if (!reused && !await ConnectUpstreamAsync(cancellationToken))
-                {
-                    return null;
-                }
-                await _upstreamStream!.WriteAsync(request.Head.Raw, cancellationToken);
-                if (request.Body.Length > 0)
-                {
-                    await _upstreamStream.WriteAsync(request.Body, cancellationToken);
-                }
-                var head = await _upstreamReader!.ReadHeadAsync(cancellationToken);
-                if (head is not null)
+                if (await _upstream.ExchangeAsync(request.Head, request.Body, cancellationToken) is { } head)
                 {
                     return head;
                 }
             }
-            catch (Exception e) when (reused && e is IOException or SocketException)
+            catch (Exception e) when (e is IOException or SocketException)
             {
                 // fall through to a fresh connection
             }
             DropUpstream();
-            if (!reused)
-            {
-                return null;
-            }
         }
-        return null;
-    }
-
-    private async Task<bool> ConnectUpstreamAsync(CancellationToken cancellationToken)
-    {
-        var socket = new Socket(_relay.Upstream.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(_relay.Upstream, cancellationToken);
-        }
-        catch (SocketException)
-        {
-            socket.Dispose();
-            return false;
-        }
-        _upstream = socket;
-        _upstreamStream = new NetworkStream(socket, ownsSocket: true);
-        _upstreamReader = new HttpStreamReader(_upstreamStream);
-        return true;
+        _upstream = await UpstreamConnection.ConnectAsync(_relay.Upstream, cancellationToken);
+        return _upstream is null ? null : await _upstream.ExchangeAsync(request.Head, request.Body, cancellationToken);
     }
 
     private void DropUpstream()
     {
-        _upstreamStream?.Dispose();
+        _upstream?.Dispose();
         _upstream = null;
-        _upstreamStream = null;
-        _upstreamReader = null;
     }
 
     private async Task<bool> AnswerLocallyAsync(PendingRequest request, int status, string message, CancellationToken cancellationToken)
@@ -269,65 +232,6 @@ internal sealed class RelayConnection : IDisposable
         _relay.Record(new RelayedRequest(_id, request.Number, request.Head.First, request.Head.Second, request.ArrivedAt, startedAt, _relay.Now, status, body.Length));
         return status != 501;
     }
-
-    /// <summary>Streams up to <paramref name="length"/> body bytes; a shorter upstream body ends the client connection too.</summary>
-    private async Task<long> CopyAsync(long length, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        try
-        {
-            long copied = 0;
-            while (copied < length)
-            {
-                var read = await _upstreamReader!.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - copied)), cancellationToken);
-                if (read == 0)
-                {
-                    if (length == long.MaxValue)
-                    {
-                        DropUpstream();
-                        return copied;
-                    }
-                    throw new EndOfStreamException($"Upstream closed after {copied} of {length} body bytes.");
-                }
-                await _clientStream.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                copied += read;
-            }
-            return copied;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Relays a chunked body as is (sizes, data, trailers); returns the data bytes.</summary>
-    private async Task<long> CopyChunkedAsync(CancellationToken cancellationToken)
-    {
-        long data = 0;
-        while (true)
-        {
-            var sizeLine = await _upstreamReader!.ReadLineAsync(cancellationToken);
-            await WriteLineAsync(sizeLine, cancellationToken);
-            var size = long.Parse(sizeLine.Split(';')[0].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            if (size == 0)
-            {
-                // Trailers up to the empty line.
-                string trailer;
-                do
-                {
-                    trailer = await _upstreamReader.ReadLineAsync(cancellationToken);
-                    await WriteLineAsync(trailer, cancellationToken);
-                }
-                while (trailer.Length > 0);
-                return data;
-            }
-            data += await CopyAsync(size, cancellationToken);
-            await WriteLineAsync(await _upstreamReader.ReadLineAsync(cancellationToken), cancellationToken);
-        }
-    }
-
-    private ValueTask WriteLineAsync(string line, CancellationToken cancellationToken) =>
-        _clientStream.WriteAsync(Encoding.Latin1.GetBytes(line + "\r\n"), cancellationToken);
 
     private static bool IsHangUp(Exception e) =>
         e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or EndOfStreamException;
