@@ -80,6 +80,34 @@ public sealed class RawHttp : IAsyncDisposable
         return new RawResponse(status, headers, body);
     }
 
+    /// <summary>Reads the status line and headers, then every byte until the server closes the connection (or a deadline passes).</summary>
+    public async Task<RawResponse> ReadHeadThenAllAsync(TimeSpan deadline, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(deadline);
+        var statusLine = await ReadLineAsync(timeout.Token) ?? throw new IOException("connection closed before a status line");
+        var status = int.Parse(statusLine.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        while (await ReadLineAsync(timeout.Token) is { Length: > 0 } line)
+        {
+            var colon = line.IndexOf(':');
+            headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+        }
+        using var body = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            int read;
+            while ((read = await _reader.ReadAsync(buffer, timeout.Token)) > 0)
+                body.Write(buffer, 0, read);
+        }
+        catch (IOException)
+        {
+            // A reset is a close too.
+        }
+        return new RawResponse(status, headers, body.ToArray());
+    }
+
     private async Task<byte[]> ReadChunkedAsync(CancellationToken cancellationToken)
     {
         using var output = new MemoryStream();
