@@ -60,7 +60,7 @@ public sealed partial class IndexIngestor(
         try
         {
             await using var raw = new FileStream(directory.PathOf(content), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.SequentialScan);
-            var read = MetadataReader.Read(info, raw);
+            using var read = MetadataReader.Read(info, raw, cancellationToken);
 
             var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
             var date = read.Release?.Date;
@@ -86,6 +86,8 @@ public sealed partial class IndexIngestor(
             await db.SaveChangesAsync(cancellationToken);
 
             var count = await InsertEntriesAsync(db, transaction, authority, source.Id, read.Entries, cancellationToken);
+            if (read.Stats.Failed)
+                LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
             source.EntryCount = count;
             await db.SaveChangesAsync(cancellationToken);
             await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
@@ -141,6 +143,9 @@ public sealed partial class IndexIngestor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ignored {Mirror}/{Path}: its Date {Incoming} is older than the indexed Release's {Known}")]
     private partial void LogOlderRelease(string mirror, string path, DateTimeOffset incoming, DateTimeOffset known);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} is damaged ({Error}); indexed the {Count} entries before the damage")]
+    private partial void LogIncomplete(string mirror, string path, string error, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not index {Mirror}/{Path}; files it lists pass through without a known hash")]
     private partial void LogIngestFailed(string mirror, string path, Exception exception);

@@ -64,7 +64,9 @@ internal static class FileResponder
         if (HttpMethods.IsHead(request.Method))
             return 0;
 
+        // Flush the headers now: the first body bytes may take a while (a held-back tail, a slow mirror), apt must not wait.
         await response.StartAsync(context.RequestAborted);
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
         return await CopyAsync(context, source, start, length);
     }
 
