@@ -15,13 +15,20 @@ internal sealed class ArchivePathBuilder
         [.. Enumerable.Range(0, 0x20).Select(b => (byte)b), 0x7F, (byte)'\\']);
 
     private readonly byte[] _base;
+    private readonly bool _flat;
     private byte[] _scratch = new byte[512];
     private int _length;
 
     /// <param name="baseDirectory">A normalised mirror directory, "" for the host root.</param>
-    public ArchivePathBuilder(string baseDirectory)
+    /// <param name="flat">
+    /// The index lives in a flat repository's directory. For <c>deb uri sub/</c> apt reads Filename relative to <c>uri</c>,
+    /// so names repeat the trailing directories of the index (<c>sub/x.deb</c> beside <c>uri/sub/Packages</c>); that overlap
+    /// is removed from the base.
+    /// </param>
+    public ArchivePathBuilder(string baseDirectory, bool flat = false)
     {
         _base = Encoding.UTF8.GetBytes(baseDirectory);
+        _flat = flat;
     }
 
     /// <returns>The full path of <paramref name="relative"/>, or null if it is unsafe or names no file.</returns>
@@ -36,14 +43,29 @@ internal sealed class ArchivePathBuilder
         }
 
         _length = 0;
-        Append(_base);
-        if (!AppendRelative(directory) || !AppendRelative(name) || _length == _base.Length)
+        var baseLength = _flat ? BaseLengthWithout(directory.IsEmpty ? name : directory) : _base.Length;
+        Append(_base.AsSpan(0, baseLength));
+        if (!AppendRelative(directory) || !AppendRelative(name) || _length == baseLength)
         {
             return null;
         }
 
         ReadOnlySpan<byte> path = _scratch.AsSpan(0, _length);
         return Utf8.IsValid(path) ? Encoding.UTF8.GetString(path) : null;
+    }
+
+    /// <summary>The base without its longest trailing run of segments that <paramref name="relative"/> starts with.</summary>
+    private int BaseLengthWithout(ReadOnlySpan<byte> relative)
+    {
+        for (var start = 0; start < _base.Length; start++)
+        {
+            if (start > 0 && _base[start - 1] != '/')
+                continue;
+            var suffix = _base.AsSpan(start);
+            if (relative.Length > suffix.Length && relative.StartsWith(suffix) && relative[suffix.Length] == '/')
+                return start == 0 ? 0 : start - 1;
+        }
+        return _base.Length;
     }
 
     private bool AppendRelative(ReadOnlySpan<byte> relative)

@@ -16,6 +16,10 @@ public sealed record MetadataFileInfo(
     string SourcePath,
     string BaseDirectory)
 {
+    /// <summary>An index of a flat repository (<c>deb uri dir/</c>): no <c>dists/</c> above it.</summary>
+    public bool IsFlat => Kind is MetadataKind.Packages or MetadataKind.Sources
+        && !MirrorPath.StartsWith("dists/", StringComparison.Ordinal) && !MirrorPath.Contains("/dists/", StringComparison.Ordinal);
+
     /// <summary>False when the name declares a compression we cannot decode.</summary>
     public bool IsSupported => Compression != Compression.Unsupported;
 }

@@ -43,9 +43,9 @@ public static class MetadataReader
                     content.Dispose();
                     return new MetadataReadResult(info, release, listed, counters);
                 case MetadataKind.Packages:
-                    return new MetadataReadResult(info, null, PackagesParser.Parse(reader, info.BaseDirectory), counters, reader, content);
+                    return new MetadataReadResult(info, null, PackagesParser.Parse(reader, info.BaseDirectory, info.IsFlat), counters, reader, content);
                 case MetadataKind.Sources:
-                    return new MetadataReadResult(info, null, SourcesParser.Parse(reader, info.BaseDirectory), counters, reader, content);
+                    return new MetadataReadResult(info, null, SourcesParser.Parse(reader, info.BaseDirectory, info.IsFlat), counters, reader, content);
                 default:
                     return new MetadataReadResult(info, null, DiffIndexParser.Parse(reader, info.BaseDirectory), counters, reader, content);
             }

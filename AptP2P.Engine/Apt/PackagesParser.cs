@@ -12,9 +12,9 @@ internal static class PackagesParser
     private const int SizeField = 1;
     private const int Sha256Field = 2;
 
-    public static IEnumerable<IndexedFile> Parse(ControlFileReader reader, string baseDirectory)
+    public static IEnumerable<IndexedFile> Parse(ControlFileReader reader, string baseDirectory, bool flat = false)
     {
-        var paths = new ArchivePathBuilder(baseDirectory);
+        var paths = new ArchivePathBuilder(baseDirectory, flat);
         while (reader.ReadStanza())
         {
             if (TryReadEntry(reader, paths) is { } entry)

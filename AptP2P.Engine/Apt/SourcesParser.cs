@@ -11,9 +11,9 @@ internal static class SourcesParser
     private const int DirectoryField = 0;
     private const int ChecksumsField = 1;
 
-    public static IEnumerable<IndexedFile> Parse(ControlFileReader reader, string baseDirectory)
+    public static IEnumerable<IndexedFile> Parse(ControlFileReader reader, string baseDirectory, bool flat = false)
     {
-        var paths = new ArchivePathBuilder(baseDirectory);
+        var paths = new ArchivePathBuilder(baseDirectory, flat);
         while (reader.ReadStanza())
         {
             if (!reader.TryGetValue(DirectoryField, out _) || !reader.TryGetValue(ChecksumsField, out _))

@@ -17,8 +17,15 @@ public sealed class CacheLease : IDisposable
     public CacheEntry Entry { get; }
     public SafeFileHandle Handle { get; }
 
-    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-        RandomAccess.ReadAsync(Handle, buffer, offset, cancellationToken);
+    /// <summary>
+    /// Reads synchronously: on Linux "async" file reads are synchronous reads queued to the thread pool, so reading here
+    /// does the same work without the hop (cache files are local, usually in the page cache).
+    /// </summary>
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(RandomAccess.Read(Handle, buffer.Span, offset));
+    }
 
     public void Dispose()
     {

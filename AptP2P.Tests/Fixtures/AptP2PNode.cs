@@ -38,7 +38,11 @@ public sealed class AptP2PNode : IAsyncDisposable
 
     /// <param name="dataDirectory">Reuse a directory to test restarts; null for a fresh one removed on dispose.</param>
     /// <param name="settings">Extra configuration as <c>key=value</c> (e.g. <c>AptP2P:AllowedMirrors:0=127.0.0.1:8080</c>).</param>
-    public static async Task<AptP2PNode> StartAsync(string? dataDirectory = null, string bindAddress = "127.0.0.1", int port = 0, params string[] settings)
+    public static Task<AptP2PNode> StartAsync(string? dataDirectory = null, string bindAddress = "127.0.0.1", int port = 0, params string[] settings) =>
+        StartAsync(LogLevel.Debug, dataDirectory, bindAddress, port, settings);
+
+    /// <param name="minimumLevel">Benchmarks log at Warning so that logging does not cost what is measured.</param>
+    public static async Task<AptP2PNode> StartAsync(LogLevel minimumLevel, string? dataDirectory, string bindAddress, int port, params string[] settings)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("aptp2p-node-").FullName;
@@ -53,7 +57,7 @@ public sealed class AptP2PNode : IAsyncDisposable
         var app = AptP2PHost.Build(args, builder =>
         {
             builder.Logging.ClearProviders();
-            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            builder.Logging.SetMinimumLevel(minimumLevel);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.Logging.AddFilter("System", LogLevel.Warning);
             builder.Logging.AddProvider(logs);

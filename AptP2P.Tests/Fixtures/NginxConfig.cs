@@ -6,7 +6,7 @@ internal static class NginxConfig
     public const string AccessLogName = "access.log";
     public const string ErrorLogName = "error.log";
 
-    public static string Render(string directory, int port, string documentRoot, IReadOnlyList<string> serverConfig)
+    public static string Render(string directory, int port, string documentRoot, IReadOnlyList<string> serverConfig, int workers = 1)
     {
         var tmp = Path.Combine(directory, "tmp");
         Directory.CreateDirectory(tmp);
@@ -14,7 +14,7 @@ internal static class NginxConfig
         var mimeTypes = File.Exists("/etc/nginx/mime.types") ? "include /etc/nginx/mime.types;" : string.Empty;
         var server = string.Join(Environment.NewLine, serverConfig.Select(line => "    " + line));
         return $$"""
-            worker_processes 1;
+            worker_processes {{workers}};
             pid {{directory}}/nginx.pid;
             error_log {{directory}}/{{ErrorLogName}};
             events { worker_connections 1024; }

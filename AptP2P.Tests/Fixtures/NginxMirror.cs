@@ -31,6 +31,9 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
 
     public string DocumentRoot { get; }
 
+    /// <summary>nginx worker processes; benchmarks give it one per core.</summary>
+    public int Workers { get; init; } = 1;
+
     /// <summary>The port, chosen at the first start and kept for restarts; 0 before that.</summary>
     public int Port { get; private set; }
 
@@ -62,7 +65,7 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
             {
                 Port = FreePort.Pick();
             }
-            await File.WriteAllTextAsync(ConfigPath, NginxConfig.Render(_paths.Root, Port, DocumentRoot, _serverConfig), cancellationToken);
+            await File.WriteAllTextAsync(ConfigPath, NginxConfig.Render(_paths.Root, Port, DocumentRoot, _serverConfig, Workers), cancellationToken);
             var errorLogLength = File.Exists(ErrorLogPath) ? new FileInfo(ErrorLogPath).Length : 0;
             _master = Launch(nginx, ["-g", "daemon off;"]);
             var problem = await WaitUntilServingAsync(cancellationToken);

@@ -14,7 +14,8 @@ internal static class FileResponder
     private const int ChunkSize = 256 * 1024;
 
     /// <returns>The number of body bytes written.</returns>
-    public static async Task<long> SendAsync(HttpContext context, ResponsePlan plan, IBodySource source)
+    /// <param name="mayStall">The source may take a while for its first bytes (a transfer): flush the headers at once.</param>
+    public static async Task<long> SendAsync(HttpContext context, ResponsePlan plan, IBodySource source, bool mayStall)
     {
         var request = context.Request;
         var response = context.Response;
@@ -64,9 +65,10 @@ internal static class FileResponder
         if (HttpMethods.IsHead(request.Method))
             return 0;
 
-        // Flush the headers now: the first body bytes may take a while (a held-back tail, a slow mirror), apt must not wait.
         await response.StartAsync(context.RequestAborted);
-        await response.BodyWriter.FlushAsync(context.RequestAborted);
+        // The first body bytes of a transfer may take a while (a held-back tail, a slow mirror): apt must have its headers now.
+        if (mayStall)
+            await response.BodyWriter.FlushAsync(context.RequestAborted);
         return await CopyAsync(context, source, start, length);
     }
 

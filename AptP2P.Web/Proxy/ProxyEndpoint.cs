@@ -82,7 +82,7 @@ internal sealed partial class ProxyEndpoint(
                     _ = ingestor.IngestAsync(url, indexed.Hash);
                     var record = urls.Find(url.Key) is { } r && r.Hash == indexed.Hash ? r : null;
                     var plan = new ResponsePlan(lease.Entry.Size, record?.LastModified, record?.ContentType ?? OctetStream, etag);
-                    var sent = await FileResponder.SendAsync(context, plan, new CacheLeaseSource(lease));
+                    var sent = await FileResponder.SendAsync(context, plan, new CacheLeaseSource(lease), mayStall: false);
                     statistics.AddCacheBytes(sent);
                     statistics.AddClientBytes(sent);
                     LogCacheHit(url.Key, sent);
@@ -123,7 +123,7 @@ internal sealed partial class ProxyEndpoint(
             {
                 // Headers go out at once: the size is known from the index, so apt never waits for them.
                 var plan = new ResponsePlan(indexed.Size ?? head!.Length, head?.LastModified, head?.ContentType ?? OctetStream, etag);
-                var sent = await FileResponder.SendAsync(context, plan, new TransferSource(reader));
+                var sent = await FileResponder.SendAsync(context, plan, new TransferSource(reader), mayStall: true);
                 statistics.AddClientBytes(sent);
             }
             return;
@@ -155,7 +155,7 @@ internal sealed partial class ProxyEndpoint(
                 using (reader)
                 {
                     var plan = new ResponsePlan(head.Length, head.LastModified, head.ContentType ?? OctetStream, head.ETag);
-                    var sent = await FileResponder.SendAsync(context, plan, new TransferSource(reader));
+                    var sent = await FileResponder.SendAsync(context, plan, new TransferSource(reader), mayStall: true);
                     statistics.AddClientBytes(sent);
                 }
                 return;
@@ -195,7 +195,7 @@ internal sealed partial class ProxyEndpoint(
         }
         statistics.CacheHit();
         var plan = new ResponsePlan(lease.Entry.Size, info.LastModified, info.ContentType ?? OctetStream, info.ETag);
-        var sent = await FileResponder.SendAsync(context, plan, new CacheLeaseSource(lease));
+        var sent = await FileResponder.SendAsync(context, plan, new CacheLeaseSource(lease), mayStall: false);
         statistics.AddCacheBytes(sent);
         statistics.AddClientBytes(sent);
     }

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AptP2P.Tests.Fixtures;
+using Microsoft.Extensions.Logging;
+using static AptP2P.Bench.Measurements;
+
+namespace AptP2P.Bench;
+
+/// <summary>Cache hits against nginx serving the same files: one 200 MB file (curl), and many small ones at once (wrk).</summary>
+internal static partial class FileServingBenchmarks
+{
+    private const long HugeBytes = 200L * 1024 * 1024;
+    private const int CurlRounds = 6;
+
+    public static async Task<Result> BigCacheHitAsync(TextWriter output, DebianRepository repository, NginxMirror nginx)
+    {
+        var huge = await repository.AddPackageAsync("aptp2p-huge", "1.0", HugeBytes, CancellationToken.None);
+        await using var node = await AptP2PNode.StartAsync(LogLevel.Warning, null, "127.0.0.1", 0);
+        using (var apt = new AptClient(repository, new Uri(node.PrefixFor(nginx.HostPort))))
+            ProxyBenchmark.Check(await apt.UpdateAsync());
+        var direct = new Uri(nginx.BaseUri, huge.PoolPath).AbsoluteUri;
+        var proxied = $"{node.BaseUri}{nginx.HostPort}/{huge.PoolPath}";
+        await CurlSecondsAsync(proxied); // fills the cache
+        await CurlSecondsAsync(direct);  // warms the page cache for nginx too
+
+        var nginxRates = new List<double>();
+        var nodeRates = new List<double>();
+        for (var round = 0; round < CurlRounds; round++)
+        {
+            nginxRates.Add(huge.Size / 1e6 / await CurlSecondsAsync(direct));
+            nodeRates.Add(huge.Size / 1e6 / await CurlSecondsAsync(proxied));
+        }
+        var ratio = nodeRates.Average() / nginxRates.Average();
+        output.WriteLine($"200 MB cache hit: AptP2P {F(nodeRates.Average(), "0")} MB/s [{string.Join(' ', nodeRates.Select(r => F(r, "0")))}], nginx {F(nginxRates.Average(), "0")} MB/s [{string.Join(' ', nginxRates.Select(r => F(r, "0")))}]");
+        return new Result("200 MB cache hit over loopback (curl)", $"{F(nodeRates.Average(), "0")} MB/s", $"{F(nginxRates.Average(), "0")} MB/s", ratio, "≥ 0.90×", ratio >= 0.9);
+    }
+
+    public static async Task<Result> SmallCacheHitsAsync(TextWriter output, DebianRepository repository, NginxMirror nginx)
+    {
+        var small = repository.Packages.Where(p => p.Size < 1024 * 1024).ToList();
+        await using var node = await AptP2PNode.StartAsync(LogLevel.Warning, null, "127.0.0.1", 0);
+        using (var apt = new AptClient(repository, new Uri(node.PrefixFor(nginx.HostPort))))
+        {
+            ProxyBenchmark.Check(await apt.UpdateAsync());
+            ProxyBenchmark.Check(await apt.InstallDownloadOnlyAsync(small.Select(p => p.Name), CancellationToken.None));
+        }
+
+        var nginxRps = await WrkAsync(nginx.BaseUri, small.Select(p => "/" + p.PoolPath));
+        var nodeRps = await WrkAsync(node.BaseUri, small.Select(p => $"/{nginx.HostPort}/{p.PoolPath}"));
+        var ratio = nodeRps / nginxRps;
+        output.WriteLine($"64 connections, small cache hits ({small.Count} files, {F(small.Average(p => p.Size) / 1024.0, "0")} KiB average): AptP2P {F(nodeRps, "0")} req/s, nginx {F(nginxRps, "0")} req/s");
+        return new Result($"64 concurrent small cache hits (wrk, {small.Count} files)", $"{F(nodeRps, "0")} req/s", $"{F(nginxRps, "0")} req/s", ratio, "≥ 0.70×", ratio >= 0.7);
+    }
+
+    private static async Task<double> CurlSecondsAsync(string url)
+    {
+        var result = await ProcessRunner.RunAsync("curl", ["-sf", "-o", "/dev/null", "-w", "%{time_total}", url], CancellationToken.None);
+        return double.Parse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<double> WrkAsync(Uri server, IEnumerable<string> paths)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"aptp2p-wrk-{Guid.NewGuid():N}.lua");
+        var list = string.Join(", ", paths.Select(p => $"\"{p}\""));
+        await File.WriteAllTextAsync(script, $$"""
+            local paths = { {{list}} }
+            local i = 0
+            request = function()
+              i = i + 1
+              return wrk.format("GET", paths[(i % #paths) + 1])
+            end
+            """);
+        try
+        {
+            var spec = new ProcessSpec("wrk", ["-t2", "-c64", "-d8s", "-s", script, server.AbsoluteUri]) { Timeout = TimeSpan.FromSeconds(60) };
+            var result = await ProcessRunner.RunAsync(spec, CancellationToken.None);
+            var match = RequestsPerSecond().Match(result.StandardOutput);
+            if (!match.Success || result.StandardOutput.Contains("Non-2xx", StringComparison.Ordinal))
+                throw new InvalidOperationException("wrk did not measure cleanly:\n" + result.Output);
+            return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
+    private static partial Regex RequestsPerSecond();
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using AptP2P.Engine;
+using AptP2P.Engine.Apt;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Mirrors;
+using AptP2P.Tests.Fixtures;
+using Microsoft.Extensions.Logging;
+using static AptP2P.Bench.Measurements;
+
+namespace AptP2P.Bench;
+
+/// <summary>
+/// The figures of issue 2, each against a reference measured in the same run: apt-get through a cold AptP2P vs straight from
+/// nginx (plain, and through a mirror adding 50 ms per response), a 200 MB cache hit vs nginx (curl), 64 concurrent small
+/// cache hits vs nginx (wrk), and the rate at which a Debian-sized Packages.xz is parsed and stored.
+/// </summary>
+internal static class ProxyBenchmark
+{
+    private static readonly string[] InstallSet = ["hello", "figlet", "tree", "fortune-mod", "fortunes-min", "librecode0", DebianRepository.BigPackageName];
+    private const int AptRuns = 5;
+
+    public static async Task RunAsync(TextWriter output, string[] only)
+    {
+        bool Wants(string part) => only.Length == 0 || only.Contains(part);
+        Prerequisites.RequireAll("nginx", "curl", "wrk", "apt-get", "apt-ftparchive", "dpkg-deb", "gpg", "xz");
+        var ct = CancellationToken.None;
+        var results = new List<Result>();
+
+        output.WriteLine("Building the repository …");
+        using var repository = await DebianRepository.BuildAsync(new DebianRepositoryOptions(), ct);
+        await using var nginx = new NginxMirror(repository.Root, ["access_log off;"]) { Workers = Environment.ProcessorCount };
+        await nginx.StartAsync(ct);
+        output.WriteLine($"nginx on {nginx.HostPort} ({Environment.ProcessorCount} workers), {repository.Packages.Count} packages");
+
+        if (Wants("apt"))
+            results.Add(await AptColdVsDirectAsync(output, repository, nginx.HostPort, "apt-get install, cold cache, vs straight from nginx", 1.05));
+        if (Wants("latency"))
+        {
+            await using var slow = DelayingMirror.StartInFrontOf(nginx, TimeSpan.FromMilliseconds(50), LatencyMode.PerRequest);
+            results.Add(await AptColdVsDirectAsync(output, repository, slow.HostPort, "same, mirror adding 50 ms per response", 1.0, strictlyBelow: true));
+        }
+        if (Wants("bigfile"))
+            results.Add(await FileServingBenchmarks.BigCacheHitAsync(output, repository, nginx));
+        if (Wants("smallfiles"))
+            results.Add(await FileServingBenchmarks.SmallCacheHitsAsync(output, repository, nginx));
+        if (Wants("index"))
+            results.Add(await IndexBenchmark.RunAsync(output));
+
+        Print(output, results);
+    }
+
+    private static async Task<Result> AptColdVsDirectAsync(TextWriter output, DebianRepository repository, string mirror, string measure, double goal, bool strictlyBelow = false)
+    {
+        var direct = new List<double>();
+        var proxied = new List<double>();
+        for (var run = 0; run < AptRuns; run++)
+        {
+            using (var apt = new AptClient(repository, new Uri($"http://{mirror}/")))
+            {
+                Check(await apt.UpdateAsync());
+                direct.Add(Check(await apt.InstallDownloadOnlyAsync(InstallSet)).Elapsed.TotalMilliseconds);
+            }
+            await using (var node = await AptP2PNode.StartAsync(LogLevel.Warning, null, "127.0.0.1", 0))
+            using (var apt = new AptClient(repository, new Uri(node.PrefixFor(mirror))))
+            {
+                Check(await apt.UpdateAsync());
+                proxied.Add(Check(await apt.InstallDownloadOnlyAsync(InstallSet)).Elapsed.TotalMilliseconds);
+            }
+        }
+        var ratio = Median(proxied) / Median(direct);
+        output.WriteLine($"{measure}: AptP2P median {F(Median(proxied), "0")} ms [{string.Join(' ', proxied.Select(v => F(v, "0")))}], direct median {F(Median(direct), "0")} ms [{string.Join(' ', direct.Select(v => F(v, "0")))}]");
+        return new Result(measure, $"{F(Median(proxied), "0")} ms", $"{F(Median(direct), "0")} ms", ratio,
+            strictlyBelow ? $"< {F(goal)}×" : $"≤ {F(goal)}×", strictlyBelow ? ratio < goal : ratio <= goal);
+    }
+
+    internal static AptResult Check(AptResult result) =>
+        result.Succeeded ? result : throw new InvalidOperationException("apt-get failed: " + result);
+}
