@@ -98,6 +98,7 @@ public sealed class AptThroughProxyTests(MirrorFixture fixture)
         Assert.Equal(direct.Header("Last-Modified"), hit.Header("Last-Modified"));
         Assert.Equal(hello.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), hit.Header("Content-Length"));
         Assert.Null(hit.Header("Content-Encoding"));
+        Assert.Null(hit.Header("Connection"));
         Assert.Equal(0, fixture.Mirror.CountRequests(e => e.Path.Contains("hello", StringComparison.Ordinal)));
     }
 

@@ -47,13 +47,14 @@ public static class AptP2PHost
         app.Use(async (context, next) =>
         {
             var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "/";
-            if (ProxyRouting.IsProxyTarget(rawTarget))
+            // CONNECT (apt's https through a proxy) goes to the proxy too, which refuses it with a reason.
+            if (ProxyRouting.IsProxyTarget(rawTarget) || HttpMethods.IsConnect(context.Request.Method))
                 await context.RequestServices.GetRequiredService<ProxyEndpoint>().HandleAsync(context);
             else
                 await next(context);
         });
 
-        app.MapGet("/", (IOptions<AptP2POptions> options) =>
+        app.MapMethods("/", ["GET", "HEAD"], (IOptions<AptP2POptions> options) =>
             Results.Text($"AptP2P is running. Prefix your sources.list entries with http://localhost:{options.Value.Port}/\n"));
         return app;
     }

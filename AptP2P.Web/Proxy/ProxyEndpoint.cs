@@ -38,7 +38,10 @@ internal sealed partial class ProxyEndpoint(
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
             context.Response.Headers.Allow = "GET, HEAD";
-            await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, $"method {request.Method} is not supported by the apt proxy");
+            var reason = HttpMethods.IsConnect(request.Method)
+                ? "CONNECT tunnels are not offered; use http:// sources through AptP2P (apt checks every file against the signed Release)"
+                : $"method {request.Method} is not supported by the apt proxy";
+            await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, reason);
             return;
         }
         if (!access.IsAllowed(remote))
