@@ -60,12 +60,19 @@ public static class AptP2PHost
     }
 
     /// <summary>Lets the connection's request pump know how far Kestrel has got, so it prefetches only a bounded way ahead.</summary>
-    private static Task CountRequestsOnConnection(HttpContext context, RequestDelegate next)
+    private static async Task CountRequestsOnConnection(HttpContext context, RequestDelegate next)
     {
-        if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items is { } items
-            && items.TryGetValue(PrefetchWindow.ItemKey, out var window) && window is PrefetchWindow prefetch)
-            prefetch.RequestStarted();
-        return next(context);
+        var window = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items is { } items
+            && items.TryGetValue(PrefetchWindow.ItemKey, out var value) ? value as PrefetchWindow : null;
+        window?.RequestStarted();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            window?.RequestCompleted();
+        }
     }
 
     /// <summary>

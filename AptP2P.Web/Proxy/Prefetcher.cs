@@ -29,7 +29,7 @@ internal sealed partial class Prefetcher(
 
     private void Offer(RequestHead head)
     {
-        if (head.Method != "GET" || !ProxyRouting.IsProxyTarget(head.Target))
+        if (!head.IsGet || !ProxyRouting.IsProxyTarget(head.Target))
             return;
         try
         {

@@ -4,7 +4,7 @@ using System.Text;
 namespace AptP2P.Web.Proxy;
 
 /// <summary>The parts of an HTTP/1.1 request head the prefetcher needs.</summary>
-internal readonly record struct RequestHead(string Method, string Target, bool HasBody, bool IsUpgrade);
+internal readonly record struct RequestHead(bool IsGet, string Target, bool HasBody, bool IsUpgrade);
 
 /// <summary>Finds complete request heads (request line + headers + blank line) in bytes the connection has received.</summary>
 internal static class RequestHeadScanner
@@ -16,34 +16,45 @@ internal static class RequestHeadScanner
 
     /// <summary>Looks for one complete head at the start of <paramref name="buffer"/>.</summary>
     /// <returns>The head's length including the blank line, 0 when incomplete, -1 when it cannot be a request head we follow.</returns>
-    public static int TryRead(ReadOnlySequence<byte> buffer, out RequestHead head)
+    public static int TryRead(ReadOnlySpan<byte> buffer, out RequestHead head)
     {
         head = default;
-        var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> headBytes, EndOfHead, advancePastDelimiter: true))
+        var end = buffer.IndexOf(EndOfHead);
+        if (end < 0)
             return buffer.Length > MaxHeadLength ? -1 : 0;
-        if (headBytes.Length > MaxHeadLength)
+        if (end > MaxHeadLength)
             return -1;
 
-        var text = Encoding.Latin1.GetString(headBytes);
-        var lineEnd = text.IndexOf("\r\n", StringComparison.Ordinal);
+        var text = buffer[..end];
+        var lineEnd = text.IndexOf("\r\n"u8);
         var requestLine = lineEnd < 0 ? text : text[..lineEnd];
-        var parts = requestLine.Split(' ');
-        if (parts.Length != 3 || !parts[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
+        var firstSpace = requestLine.IndexOf((byte)' ');
+        var lastSpace = requestLine.LastIndexOf((byte)' ');
+        if (firstSpace <= 0 || lastSpace <= firstSpace + 1 || !requestLine[(lastSpace + 1)..].StartsWith("HTTP/1."u8))
             return -1;
 
         var hasBody = false;
         var upgrade = false;
-        foreach (var line in text.AsSpan(lineEnd < 0 ? text.Length : lineEnd + 2).EnumerateLines())
+        var headers = lineEnd < 0 ? default : text[(lineEnd + 2)..];
+        while (!headers.IsEmpty)
         {
-            if (line.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase))
-                hasBody |= !line["content-length:".Length..].Trim().SequenceEqual("0");
-            else if (line.StartsWith("transfer-encoding:", StringComparison.OrdinalIgnoreCase))
+            var next = headers.IndexOf("\r\n"u8);
+            var line = next < 0 ? headers : headers[..next];
+            headers = next < 0 ? default : headers[(next + 2)..];
+            if (StartsWithIgnoreCase(line, "content-length:"u8))
+                hasBody |= !line["content-length:".Length..].Trim((byte)' ').SequenceEqual("0"u8);
+            else if (StartsWithIgnoreCase(line, "transfer-encoding:"u8))
                 hasBody = true;
-            else if (line.StartsWith("upgrade:", StringComparison.OrdinalIgnoreCase))
+            else if (StartsWithIgnoreCase(line, "upgrade:"u8))
                 upgrade = true;
         }
-        head = new RequestHead(parts[0], parts[1], hasBody, upgrade);
-        return (int)(headBytes.Length + EndOfHead.Length);
+
+        var isGet = requestLine[..firstSpace].SequenceEqual("GET"u8);
+        var target = isGet ? Encoding.Latin1.GetString(requestLine[(firstSpace + 1)..lastSpace]) : "";
+        head = new RequestHead(isGet, target, hasBody, upgrade);
+        return end + EndOfHead.Length;
     }
+
+    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> line, ReadOnlySpan<byte> prefix) =>
+        line.Length >= prefix.Length && Ascii.EqualsIgnoreCase(line[..prefix.Length], prefix);
 }

@@ -103,7 +103,7 @@ internal sealed class RequestPump
         var offset = 0;
         while (offset < _pendingLength)
         {
-            var length = RequestHeadScanner.TryRead(new ReadOnlySequence<byte>(_pending, offset, _pendingLength - offset), out var head);
+            var length = RequestHeadScanner.TryRead(_pending.AsSpan(offset, _pendingLength - offset), out var head);
             if (length == 0)
                 break;
             if (length < 0 || head.HasBody || head.IsUpgrade)
@@ -114,7 +114,9 @@ internal sealed class RequestPump
                 _pendingLength = 0;
                 return;
             }
-            if (_seen - _window.Started < Window)
+            // A head Kestrel will take up as soon as it arrives (nothing else pending) gains nothing from a head start.
+            var idle = _seen == _window.Started && _window.Started == _window.Completed;
+            if (!idle && _seen - _window.Started < Window)
                 _offer(head);
             _seen++;
             offset += length;
@@ -137,13 +139,16 @@ internal sealed class RequestPump
     }
 }
 
-/// <summary>Counts the requests Kestrel has started on a connection, so the pump prefetches only a bounded way ahead.</summary>
+/// <summary>Counts the requests Kestrel has started and finished on a connection, so the pump prefetches only a bounded way ahead.</summary>
 internal sealed class PrefetchWindow
 {
     public const string ItemKey = "AptP2P.PrefetchWindow";
     private long _started;
+    private long _completed;
 
     public long Started => Interlocked.Read(ref _started);
+    public long Completed => Interlocked.Read(ref _completed);
 
     public void RequestStarted() => Interlocked.Increment(ref _started);
+    public void RequestCompleted() => Interlocked.Increment(ref _completed);
 }
