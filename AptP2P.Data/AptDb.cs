@@ -42,7 +42,6 @@ public sealed partial class AptDb(DbContextOptions<AptDb> options) : DbContext(o
             e.HasKey(h => h.Id);
             e.Property(h => h.Sha256).HasMaxLength(64);
             e.HasIndex(h => new { h.Mirror, h.Path });
-            e.HasIndex(h => h.Sha256);
             e.HasIndex(h => h.SourceId);
             e.HasOne<IndexSource>().WithMany().HasForeignKey(h => h.SourceId).OnDelete(DeleteBehavior.Cascade);
         });

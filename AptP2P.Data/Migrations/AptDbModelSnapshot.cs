@@ -104,8 +104,6 @@ namespace AptP2P.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Sha256");
-
                     b.HasIndex("SourceId");
 
                     b.HasIndex("Mirror", "Path");

@@ -76,10 +76,11 @@ public sealed class HashIndex
         return (slash < 0 ? "" : path[..(slash + 1)]) + "by-hash/SHA256/" + sha256;
     }
 
-    internal void Add(string authority, string path, ContentHash hash, long size)
+    /// <param name="fromRelease">Entries of a Release: those naming metadata files also get their by-hash alias.</param>
+    internal void Add(string authority, string path, ContentHash hash, long size, bool fromRelease = false)
     {
         _byUrl[authority + "/" + path] = new IndexedHash(hash, size);
-        if (MetadataFile.Classify(path) is not null && !path.Contains(ByHashMarker, StringComparison.Ordinal))
+        if (fromRelease && !path.Contains(ByHashMarker, StringComparison.Ordinal) && MetadataFile.Classify(path) is not null)
             _byHashNames[authority + "/" + ByHashPathOf(path, hash.ToString())] = path;
     }
 
@@ -99,12 +100,17 @@ public sealed class HashIndex
     /// <summary>Fills memory from the database at start.</summary>
     internal async Task LoadAsync(AptDb db, CancellationToken cancellationToken)
     {
+        var releaseSources = new HashSet<long>();
         foreach (var source in await db.IndexSources.AsNoTracking().ToListAsync(cancellationToken))
+        {
             MarkIngested(source.Mirror, source.Path, source.ContentSha256);
-        await foreach (var row in db.HashEntries.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.Mirror, e.Path, e.Sha256, e.Size }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            if (source.Kind == nameof(MetadataKind.Release))
+                releaseSources.Add(source.Id);
+        }
+        await foreach (var row in db.HashEntries.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.Mirror, e.Path, e.Sha256, e.Size, e.SourceId }).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             if (ContentHash.TryParse(row.Sha256, out var hash))
-                Add(row.Mirror, row.Path, hash, row.Size);
+                Add(row.Mirror, row.Path, hash, row.Size, fromRelease: releaseSources.Contains(row.SourceId));
         }
     }
 

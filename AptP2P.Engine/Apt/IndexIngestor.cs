@@ -85,7 +85,8 @@ public sealed partial class IndexIngestor(
             source.IngestedAt = time.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
 
-            var count = await InsertEntriesAsync(db, transaction, authority, source.Id, read.Entries, cancellationToken);
+            // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
+            var count = InsertEntries(db, transaction, authority, source.Id, info.Kind, read.Entries, cancellationToken);
             if (read.Stats.Failed)
                 LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
             source.EntryCount = count;
@@ -101,41 +102,77 @@ public sealed partial class IndexIngestor(
         }
     }
 
-    private async Task<int> InsertEntriesAsync(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, IEnumerable<IndexedFile> entries, CancellationToken cancellationToken)
+    /// <summary>Rows per INSERT statement: one statement per row costs more in SQLite's per-statement work than in the rows.</summary>
+    private const int RowsPerStatement = 128;
+
+    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, MetadataKind kind, IEnumerable<IndexedFile> entries, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction.GetDbTransaction();
-        command.CommandText = "INSERT INTO HashEntries (Mirror, Path, Sha256, Size, SourceId) VALUES ($mirror, $path, $sha, $size, $source)";
-        AddParameter(command, "$mirror", authority);
-        var path = AddParameter(command, "$path", "");
-        var sha = AddParameter(command, "$sha", "");
-        var size = AddParameter(command, "$size", 0L);
-        AddParameter(command, "$source", sourceId);
-        await command.PrepareAsync(cancellationToken);
-
+        using var full = CreateInsert(connection, transaction, RowsPerStatement, authority, sourceId);
+        var batch = new List<(IndexedFile Entry, ContentHash Hash)>(RowsPerStatement);
         var count = 0;
-        foreach (var entry in entries)
+        var registerAliases = kind == MetadataKind.Release;
+        // Decompression and parsing run a few batches ahead on another thread while this one writes.
+        foreach (var parsed in BackgroundEnumeration.InBatches(entries, RowsPerStatement, batchesAhead: 32, cancellationToken))
         {
-            if (!ContentHash.TryParse(entry.Sha256, out var hash))
-                continue;
-            path.Value = entry.Path;
-            sha.Value = entry.Sha256;
-            size.Value = entry.Size;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            index.Add(authority, entry.Path, hash, entry.Size);
-            count++;
+            foreach (var entry in parsed)
+            {
+                if (!ContentHash.TryParse(entry.Sha256, out var hash))
+                    continue;
+                batch.Add((entry, hash));
+                if (batch.Count == RowsPerStatement)
+                    count += Flush(full, batch);
+            }
+        }
+        if (batch.Count > 0)
+        {
+            using var rest = CreateInsert(connection, transaction, batch.Count, authority, sourceId);
+            count += Flush(rest, batch);
         }
         return count;
+
+        int Flush(DbCommand command, List<(IndexedFile Entry, ContentHash Hash)> rows)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                command.Parameters[2 + i * 3].Value = rows[i].Entry.Path;
+                command.Parameters[3 + i * 3].Value = rows[i].Entry.Sha256;
+                command.Parameters[4 + i * 3].Value = rows[i].Entry.Size;
+            }
+            command.ExecuteNonQuery();
+            foreach (var (entry, hash) in rows)
+                index.Add(authority, entry.Path, hash, entry.Size, registerAliases);
+            var written = rows.Count;
+            rows.Clear();
+            return written;
+        }
     }
 
-    private static DbParameter AddParameter(DbCommand command, string name, object value)
+    private static DbCommand CreateInsert(DbConnection connection, IDbContextTransaction transaction, int rows, string authority, long sourceId)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        var text = new System.Text.StringBuilder("INSERT INTO HashEntries (Mirror, Path, Sha256, Size, SourceId) VALUES ");
+        AddParameter(command, "$m", authority);
+        AddParameter(command, "$s", sourceId);
+        for (var i = 0; i < rows; i++)
+        {
+            text.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"($m, $p{i}, $h{i}, $z{i}, $s)");
+            AddParameter(command, $"$p{i}", "");
+            AddParameter(command, $"$h{i}", "");
+            AddParameter(command, $"$z{i}", 0L);
+        }
+        command.CommandText = text.ToString();
+        command.Prepare();
+        return command;
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value;
         command.Parameters.Add(parameter);
-        return parameter;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Mirror}/{Path} ({Kind}): {Count} files in {Elapsed} ms")]

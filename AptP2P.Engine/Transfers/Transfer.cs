@@ -95,8 +95,10 @@ public sealed class Transfer
         {
             var wait = _progress.WaitAsync(cancellationToken);
             var available = Readable - offset;
+            // Synchronous: the bytes were just written and sit in the page cache; an "async" file read on Linux would only
+            // move the same read to another thread.
             if (available > 0)
-                return await RandomAccess.ReadAsync(handle, buffer[..(int)Math.Min(buffer.Length, available)], offset, cancellationToken);
+                return RandomAccess.Read(handle, buffer.Span[..(int)Math.Min(buffer.Length, available)], offset);
 
             if (_completion.Task.IsCompleted)
             {

@@ -97,11 +97,6 @@ namespace AptP2P.Data.Migrations
                 columns: new[] { "Mirror", "Path" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_HashEntries_Sha256",
-                table: "HashEntries",
-                column: "Sha256");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_HashEntries_SourceId",
                 table: "HashEntries",
                 column: "SourceId");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AptP2P.Data.Migrations
 {
     [DbContext(typeof(AptDb))]
-    [Migration("20261125162843_Initial")]
+    [Migration("20261125172913_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -106,8 +106,6 @@ namespace AptP2P.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("Sha256");
 
                     b.HasIndex("SourceId");
 
