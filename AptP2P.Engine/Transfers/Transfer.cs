@@ -134,11 +134,12 @@ public sealed class Transfer
     /// <summary>Moves the verified file into the store while no reader can be opening the partial path.</summary>
     internal void Complete(Func<CacheEntry> store)
     {
+        // Completion is set inside the lock: a reader must never see "running" once the partial file has been moved.
         lock (_fileLock)
         {
             Stored = store();
+            _completion.TrySetResult(TransferResult.Stored);
         }
-        _completion.TrySetResult(TransferResult.Stored);
         _progress.Notify();
     }
 
@@ -146,7 +147,8 @@ public sealed class Transfer
     {
         Volatile.Write(ref _failure, reason);
         _head.TrySetResult(new TransferHead(HeadKind.Failed, null, null, null, null) { Reason = reason });
-        _completion.TrySetResult(result);
+        lock (_fileLock)
+            _completion.TrySetResult(result);
         _progress.Notify();
     }
 }

@@ -34,6 +34,28 @@ public sealed class ProxyBehaviourTests(MirrorFixture fixture)
     }
 
     [Fact]
+    public async Task Many_simultaneous_first_requests_for_index_files_all_succeed()
+    {
+        // Readers arriving while a transfer moves its file into the cache must find it there, never a missing partial file.
+        await using var node = await AptP2PNode.StartAsync();
+        string[] files = ["dists/stable/InRelease", "dists/stable/Release", "dists/stable/Release.gpg", "dists/stable/main/binary-amd64/Packages",
+            "dists/stable/main/binary-amd64/Packages.gz", "dists/stable/main/binary-amd64/Packages.xz", "dists/stable/main/i18n/Translation-en"];
+
+        var responses = await Task.WhenAll(files.SelectMany(f => Enumerable.Range(0, 25).Select(async i =>
+        {
+            await Task.Yield();
+            return (File: f, Response: await RawHttp.SendAsync(node.BaseUri, "GET", $"/{fixture.Mirror.HostPort}/{f}"));
+        })));
+
+        foreach (var (file, response) in responses)
+        {
+            Assert.Equal(200, response.Status);
+            Assert.Equal(await File.ReadAllBytesAsync(fixture.Repository.PathOf(file), Ct), response.Body);
+        }
+        Assert.DoesNotContain(node.Logs.Lines, l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [Fact]
     public async Task Resume_gives_206_when_If_Range_matches_and_the_whole_file_when_it_does_not()
     {
         await using var node = await AptP2PNode.StartAsync();
