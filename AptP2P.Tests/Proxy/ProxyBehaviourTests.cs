@@ -178,7 +178,7 @@ public sealed class ProxyBehaviourTests(MirrorFixture fixture)
         node.Get<HashIndex>().Add(wrongUrl.Authority, wrongUrl.Path, known.Hash, known.Size!.Value);
 
         await using var connection = await RawHttp.ConnectAsync(node.BaseUri, cancellationToken: Ct);
-        await connection.WriteAsync($"GET /{mirror.HostPort}/wrong-size.deb HTTP/1.1\r\nHost: x\r\n\r\n");
+        await connection.WriteAsync($"GET /{mirror.HostPort}/wrong-size.deb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         RawResponse? response = null;
         try
         {
