@@ -12,6 +12,20 @@ public sealed class LogCollector : ILoggerProvider
 
     public IEnumerable<LogLine> Matching(string fragment) => _lines.Where(l => l.Message.Contains(fragment, StringComparison.Ordinal));
 
+    /// <summary>Polls until a line containing <paramref name="fragment"/> was logged; fails with the whole log after the deadline.</summary>
+    public async Task<LogLine> WaitForAsync(string fragment, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (Matching(fragment).FirstOrDefault() is { } line)
+                return line;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"no log line containing '{fragment}' within {timeout.TotalSeconds} s:\n{this}");
+            await Task.Delay(20);
+        }
+    }
+
     public override string ToString() => string.Join('\n', _lines.Select(l => $"{l.Level} {l.Category}: {l.Message}{(l.Exception is null ? "" : " " + l.Exception)}"));
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);

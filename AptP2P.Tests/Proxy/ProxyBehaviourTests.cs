@@ -197,7 +197,7 @@ public sealed class ProxyBehaviourTests(MirrorFixture fixture)
             if (response.Status == 200)
                 Assert.Empty(response.Body);
         }
-        Assert.Contains(node.Logs.Lines, l => l.Message.Contains("the archive metadata says", StringComparison.Ordinal));
+        await node.Logs.WaitForAsync("the archive metadata says", TimeSpan.FromSeconds(10));
     }
 
     private async Task UpdateThroughAsync(AptP2PNode node)
