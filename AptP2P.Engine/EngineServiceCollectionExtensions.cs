@@ -50,7 +50,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<HashIndex>();
         services.AddSingleton<IndexIngestor>();
 
-        services.AddSingleton<ProxyStatistics>();
+        services.AddSingleton<TrafficStatistics>();
+        services.AddSingleton<Peers.PeerScoreBoard>();
         services.AddSingleton<MirrorDownload>();
         services.AddSingleton<TransferCoordinator>();
 

@@ -20,6 +20,9 @@ public sealed class UrlRecords(DatabaseWriter writer)
 
     public UrlInfo? Find(string urlKey) => _records.GetValueOrDefault(urlKey);
 
+    /// <summary>Every URL record (URL key → what it holds), e.g. to find cached files by package name or path.</summary>
+    public IEnumerable<KeyValuePair<string, UrlInfo>> All => _records;
+
     public void Set(string urlKey, UrlInfo info)
     {
         _records[urlKey] = info;

@@ -19,11 +19,12 @@ public sealed partial class MirrorDownload(
     MirrorClient client,
     ContentStore store,
     UrlRecords urls,
-    ProxyStatistics statistics,
+    TrafficStatistics statistics,
     IOptionsMonitor<AptP2POptions> options,
     TimeProvider time,
     ILogger<MirrorDownload> logger)
 {
+    public const string MirrorSourceName = "mirror";
     private const int BufferSize = 128 * 1024;
     private const int MaxAttempts = 3;
 
@@ -189,6 +190,7 @@ public sealed partial class MirrorDownload(
             file.Write(buffer, 0, read);
             hasher.AppendData(buffer, 0, read);
             statistics.AddMirrorBytes(read);
+            transfer.AddSourceBytes(MirrorSourceName, read);
             transfer.Advance(read);
         }
     }

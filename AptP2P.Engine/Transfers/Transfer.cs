@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
 using Microsoft.Win32.SafeHandles;
@@ -23,6 +24,7 @@ public sealed class Transfer
     private long _length = -1;
     private int _readers;
     private string? _failure;
+    private readonly ConcurrentDictionary<string, long> _bySource = new(StringComparer.Ordinal);
 
     internal Transfer(string key, MirrorUrl url, ContentHash? expectedHash, long? expectedSize, string partialPath, DateTimeOffset startedAt)
     {
@@ -58,6 +60,16 @@ public sealed class Transfer
     public long? Length => Interlocked.Read(ref _length) is var l && l >= 0 ? l : null;
 
     public int Readers => Volatile.Read(ref _readers);
+
+    /// <summary>Bytes received per source: <c>mirror</c>, or a peer's <c>ip:port</c>.</summary>
+    public IReadOnlyDictionary<string, long> BytesBySource => new Dictionary<string, long>(_bySource, StringComparer.Ordinal);
+
+    /// <summary>When the transfer ended, or null while it runs.</summary>
+    public DateTimeOffset? EndedAt { get; private set; }
+
+    internal void AddSourceBytes(string source, long bytes) => _bySource.AddOrUpdate(source, bytes, (_, total) => total + bytes);
+
+    internal void MarkEnded(DateTimeOffset at) => EndedAt = at;
 
     public string? FailureReason => Volatile.Read(ref _failure);
 

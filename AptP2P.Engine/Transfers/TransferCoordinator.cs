@@ -41,7 +41,15 @@ public sealed partial class TransferCoordinator : IDisposable
     /// <summary>Raised when a file has been stored by a transfer (metadata files are indexed from here).</summary>
     public event Action<Transfer>? Stored;
 
+    /// <summary>How many finished transfers <see cref="Recent"/> keeps.</summary>
+    public const int RecentCapacity = 100;
+
+    private readonly ConcurrentQueue<Transfer> _recent = new();
+
     public IReadOnlyCollection<Transfer> Active => _active.Values.ToList();
+
+    /// <summary>The last finished transfers, newest first.</summary>
+    public IReadOnlyList<Transfer> Recent => [.. _recent.Reverse()];
 
     /// <summary>The transfer of a file whose hash the archive metadata gives.</summary>
     public Transfer GetOrStart(MirrorUrl url, ContentHash hash, long? size)
@@ -107,7 +115,11 @@ public sealed partial class TransferCoordinator : IDisposable
         }
         finally
         {
+            transfer.MarkEnded(_time.GetUtcNow());
             _active.TryRemove(new(transfer.Key, transfer));
+            _recent.Enqueue(transfer);
+            while (_recent.Count > RecentCapacity)
+                _recent.TryDequeue(out _);
         }
 
         if (transfer.Completion.Result == TransferResult.Stored)

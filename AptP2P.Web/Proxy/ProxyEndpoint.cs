@@ -23,7 +23,7 @@ internal sealed partial class ProxyEndpoint(
     ContentStore store,
     UrlRecords urls,
     TransferCoordinator transfers,
-    ProxyStatistics statistics,
+    TrafficStatistics statistics,
     ILogger<ProxyEndpoint> logger)
 {
     private const string OctetStream = "application/octet-stream";
