@@ -18,7 +18,7 @@ public sealed partial class DhtNode
         public new async Task WaitAsync(Action cancel, CancellationToken cancellationToken)
         {
             _stop = cancel;
-            await base.WaitAsync(cancel, cancellationToken).ConfigureAwait(false);
+            await base.WaitAsync(cancel, cancellationToken);
         }
 
         public override void OnItem(KrpcResponse response, NodeContact from)
@@ -53,6 +53,11 @@ public sealed partial class DhtNode
     private sealed class SingleQueryObserver : IQueryObserver
     {
         private readonly TaskCompletionSource<NodeId?> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Cancellation completes the same task (no WaitAsync hop through the thread pool: simulations stay on one thread).
+        public SingleQueryObserver(CancellationToken cancellationToken) =>
+            cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource<NodeId?>)state!).TrySetCanceled(token), _done);
+
         public Task<NodeId?> Task => _done.Task;
 
         public void OnResponse(PendingQuery query, KrpcResponse response) => _done.TrySetResult(response.SenderId);
@@ -64,11 +69,18 @@ public sealed partial class DhtNode
     }
 
     /// <summary>Counts accepted stores (announce_peer, put) until every target has answered or timed out.</summary>
-    private sealed class StoreObserver(int expected) : IQueryObserver
+    private sealed class StoreObserver : IQueryObserver
     {
         private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly int _expected;
         private int _accepted;
         private int _finished;
+
+        public StoreObserver(int expected, CancellationToken cancellationToken)
+        {
+            _expected = expected;
+            cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource<int>)state!).TrySetCanceled(token), _done);
+        }
 
         public Task<int> Task => _done.Task;
 
@@ -88,7 +100,7 @@ public sealed partial class DhtNode
 
         private void Count()
         {
-            if (++_finished >= expected)
+            if (++_finished >= _expected)
                 _done.TrySetResult(_accepted);
         }
     }

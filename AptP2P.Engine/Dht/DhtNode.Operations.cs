@@ -92,10 +92,10 @@ public sealed partial class DhtNode
     /// <summary>Pings an endpoint; the node's id when it answered in time, else null.</summary>
     public Task<NodeId?> PingAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default)
     {
-        var observer = new SingleQueryObserver();
+        var observer = new SingleQueryObserver(cancellationToken);
         lock (_gate)
             SendQuery(new KrpcQuery([], KrpcMethod.Ping, Id), endPoint, null, observer);
-        return observer.Task.WaitAsync(cancellationToken);
+        return observer.Task;
     }
 
     /// <summary>Sends announce_peer or put to each responder that gave a token, and counts the ones that accepted.</summary>
@@ -104,13 +104,13 @@ public sealed partial class DhtNode
         var targets = lookup.Closest.Where(r => r.Token is not null).ToList();
         if (targets.Count == 0)
             return Task.FromResult(0);
-        var observer = new StoreObserver(targets.Count);
+        var observer = new StoreObserver(targets.Count, cancellationToken);
         lock (_gate)
         {
             foreach (var responder in targets)
                 SendQuery(template with { Token = responder.Token }, responder.Contact.EndPoint, responder.Contact.Id, observer);
         }
-        return observer.Task.WaitAsync(cancellationToken);
+        return observer.Task;
     }
 
     private sealed class PeerStreamListener : ILookupListener
@@ -148,7 +148,7 @@ public sealed partial class DhtNode
         public async Task<LookupResult> WaitAsync(Action cancel, CancellationToken cancellationToken)
         {
             using var registration = cancellationToken.Register(cancel);
-            var result = await _done.Task.ConfigureAwait(false);
+            var result = await _done.Task;
             cancellationToken.ThrowIfCancellationRequested();
             return result;
         }
