@@ -1,7 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using AptP2P.Engine.Configuration;
-using AptP2P.Engine.Dht.Items;
 using AptP2P.Engine.Dht.Persistence;
 using AptP2P.Engine.Dht.Transport;
 using AptP2P.Engine.Mirrors;
@@ -132,15 +131,14 @@ public sealed partial class DhtService(
     public async Task PublishPieceListAsync(ContentHash file, ReadOnlyMemory<byte> bencodedV, CancellationToken cancellationToken)
     {
         var dht = await RunningAsync(cancellationToken);
-        var stored = await dht.PutMutableAsync(PieceListItem.Create(file, bencodedV.Span), cancellationToken);
+        var stored = await dht.PublishPieceListAsync(file, bencodedV, cancellationToken);
         LogPublished(file, stored);
     }
 
     public async Task<byte[]?> FetchPieceListAsync(ContentHash file, CancellationToken cancellationToken)
     {
         var dht = await RunningAsync(cancellationToken);
-        var item = await dht.GetMutableAsync(PieceListItem.PublicKeyFor(file), [], firstValid: true, cancellationToken);
-        return item is not null && PieceListItem.IsAcceptable(file, item) ? item.Value : null;
+        return await dht.FetchPieceListAsync(file, cancellationToken);
     }
 
     public DhtStatistics GetStatistics() =>
