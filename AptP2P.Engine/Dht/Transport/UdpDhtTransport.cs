@@ -15,7 +15,7 @@ public sealed partial class UdpDhtTransport : IDhtTransport
     private readonly CancellationTokenSource _stopping = new();
     private Task? _receiveLoop;
 
-    public UdpDhtTransport(IPEndPoint bindTo, ILogger<UdpDhtTransport> logger)
+    public UdpDhtTransport(IPEndPoint bindTo, ILogger logger)
     {
         _logger = logger;
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
