@@ -60,6 +60,8 @@ public sealed class BencodeTests
     [InlineData("x", BencodeError.InvalidCharacter)]
     [InlineData("e", BencodeError.InvalidCharacter)]
     [InlineData("lxe", BencodeError.InvalidCharacter)]
+    [InlineData("d1:ad2:idlllllllllllllll", BencodeError.UnexpectedEnd)]
+    [InlineData("llllllllll", BencodeError.UnexpectedEnd)]
     public void Malformed_input_is_reported_not_thrown(string encoded, BencodeError expected)
     {
         Assert.False(BencodeDocument.TryParse(B(encoded), out var document, out var error));

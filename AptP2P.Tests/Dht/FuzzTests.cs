@@ -20,11 +20,12 @@ public sealed class FuzzTests
     public async Task A_node_survives_100000_hostile_datagrams_and_still_answers_a_ping()
     {
         var logs = new LogCollector();
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs));
         var options = new DhtOptions { MaxQueriesPerSecondPerAddress = 1_000_000, QueryBurstPerAddress = 1_000_000 };
         // Any exception escaping the packet handler is logged as an error by the transport: the collector sees it.
         await using var node = new DhtNode(
-            new UdpDhtTransport(new IPEndPoint(IPAddress.Loopback, 0), logs.CreateLogger("udp")),
-            options, TimeProvider.System, logs.CreateLogger("node"));
+            new UdpDhtTransport(new IPEndPoint(IPAddress.Loopback, 0), loggers.CreateLogger("udp")),
+            options, TimeProvider.System, loggers.CreateLogger("node"));
         node.Start();
         using var fuzzer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         fuzzer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -61,6 +62,25 @@ public sealed class FuzzTests
             new DhtOptions(), TimeProvider.System, NullLogger.Instance);
         checker.Start();
         Assert.Equal(node.Id, await checker.PingAsync(node.LocalEndPoint, Ct));
+    }
+
+    [Fact]
+    public void The_decoder_never_throws_on_mutated_packets()
+    {
+        var corpus = Corpus();
+        var random = new Random(777);
+        for (var i = 0; i < 200_000; i++)
+        {
+            var packet = Mutate(corpus[random.Next(corpus.Count)], random);
+            try
+            {
+                KrpcDecoder.Decode(packet);
+            }
+            catch (Exception ex)
+            {
+                Assert.Fail($"{ex}\npacket: {Convert.ToHexString(packet)}\n{System.Text.Encoding.Latin1.GetString(packet)}");
+            }
+        }
     }
 
     /// <summary>Valid messages of every kind, the seeds of the mutations.</summary>

@@ -54,7 +54,7 @@ public sealed class BencodeDocument : IDisposable
             error = BencodeError.Empty;
             return false;
         }
-        // Every value takes at least two bytes ("0:", "le", "de"), so this bounds the token count.
+        // Every complete value takes at least two bytes ("0:", "le", "de"), so this bounds the token count of valid input.
         var tokens = ArrayPool<BencodeToken>.Shared.Rent(data.Length / 2 + 1);
         var parser = new Parser(data.Span, tokens, maxDepth);
         error = parser.Run(out var count, out errorPosition);
@@ -158,6 +158,9 @@ public sealed class BencodeDocument : IDisposable
 
         private BencodeError ParseValue(byte c, scoped Span<int> open, ref int depth)
         {
+            // Closed values take two bytes or more, so only containers left open can run past the array: the input ends too soon.
+            if (_count >= tokens.Length)
+                return BencodeError.UnexpectedEnd;
             ref var token = ref tokens[_count];
             token = default;
             token.RawStart = _pos;
