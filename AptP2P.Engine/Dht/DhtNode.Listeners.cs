@@ -73,13 +73,14 @@ public sealed partial class DhtNode
     {
         private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly int _expected;
+        private readonly CancellationTokenRegistration _registration;
         private int _accepted;
         private int _finished;
 
         public StoreObserver(int expected, CancellationToken cancellationToken)
         {
             _expected = expected;
-            cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource<int>)state!).TrySetCanceled(token), _done);
+            _registration = cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource<int>)state!).TrySetCanceled(token), _done);
         }
 
         public Task<int> Task => _done.Task;
@@ -100,8 +101,10 @@ public sealed partial class DhtNode
 
         private void Count()
         {
-            if (++_finished >= _expected)
-                _done.TrySetResult(_accepted);
+            if (++_finished < _expected)
+                return;
+            _done.TrySetResult(_accepted);
+            _registration.Dispose();
         }
     }
 }

@@ -32,6 +32,7 @@ public sealed partial class DhtNode : IAsyncDisposable
     private readonly DhtCounters _counters = new();
     private RoutingTable _table;
     private ITimer? _maintenance;
+    private int _disposed;
 
     public DhtNode(IDhtTransport transport, DhtOptions options, TimeProvider time, ILogger logger, NodeId? id = null, Random? random = null)
     {
@@ -249,6 +250,8 @@ public sealed partial class DhtNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         lock (_gate)
         {
             foreach (var lookup in _lookups.ToList())

@@ -30,6 +30,7 @@ public sealed partial class DhtService(
     private readonly CancellationTokenSource _stopping = new();
     private DhtNode? _node;
     private Task _background = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>The running node (null before start).</summary>
     public DhtNode? Node => _node;
@@ -144,10 +145,12 @@ public sealed partial class DhtService(
     public DhtStatistics GetStatistics() =>
         _node?.GetStatistics() ?? throw new InvalidOperationException("The DHT has not started yet.");
 
+    // Registered under three service types, so the container disposes it three times: only the first counts.
     public async ValueTask DisposeAsync()
     {
-        if (!_stopping.IsCancellationRequested)
-            await _stopping.CancelAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        await _stopping.CancelAsync();
         await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_node is not null)
             await _node.DisposeAsync();

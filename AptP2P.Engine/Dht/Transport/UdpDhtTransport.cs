@@ -14,6 +14,7 @@ public sealed partial class UdpDhtTransport : IDhtTransport
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _receiveLoop;
+    private int _disposed;
 
     public UdpDhtTransport(IPEndPoint bindTo, ILogger logger)
     {
@@ -98,6 +99,8 @@ public sealed partial class UdpDhtTransport : IDhtTransport
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _stopping.CancelAsync();
         _socket.Dispose();
         if (_receiveLoop is not null)
