@@ -19,8 +19,12 @@ public sealed partial class DhtNode
             lookup = StartLookup(LookupKind.GetPeers, key.Id, listener);
         try
         {
-            await foreach (var peer in listener.Peers.ReadAllAsync(cancellationToken))
-                yield return peer;
+            // WaitToReadAsync rather than ReadAllAsync: it resumes on the caller's context, which keeps simulations on one thread.
+            while (await listener.Peers.WaitToReadAsync(cancellationToken))
+            {
+                while (listener.Peers.TryRead(out var peer))
+                    yield return peer;
+            }
         }
         finally
         {
