@@ -103,6 +103,9 @@ public sealed class DhtHostTests
                 var stored = await peers[0].AnnounceAsync(key, 4321, Ct);
                 Assert.True(stored > 0);
                 Assert.True(await WaitUntilAsync(() => dht.GetStatistics().StoredPeers > 0, TimeSpan.FromSeconds(10)));
+                // And a BEP 44 item someone puts.
+                Assert.True(await peers[1].PutImmutableAsync("12:kept for you"u8.ToArray(), Ct) > 0);
+                Assert.True(await WaitUntilAsync(() => dht.GetStatistics().StoredItems > 0, TimeSpan.FromSeconds(10)));
             }
 
             await using var second = await AptP2PNode.StartAsync(directory, settings: NoRouters);
@@ -111,6 +114,7 @@ public sealed class DhtHostTests
             Assert.Equal(firstId, stats.NodeId);
             Assert.True(stats.RoutingTableSize >= 4, $"{stats.RoutingTableSize} nodes restored");
             Assert.True(stats.StoredPeers >= 1, "the stored peer was lost");
+            Assert.True(stats.StoredItems >= 1, "the stored item was lost");
             Assert.True(await WaitUntilAsync(() => restarted.Node!.IsBootstrapped, TimeSpan.FromSeconds(5)), "restart did not rejoin within seconds");
         }
         finally

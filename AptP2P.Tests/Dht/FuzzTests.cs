@@ -45,7 +45,7 @@ public sealed class FuzzTests
             // Pace the sender to the receiver so the kernel does not drop most of them.
             var pace = DateTime.UtcNow + TimeSpan.FromSeconds(1);
             while (node.DatagramsReceived < sent - 400 && DateTime.UtcNow < pace)
-                await Task.Yield();
+                await Task.Delay(1, Ct);
         }
         GC.Collect();
         var memoryAfter = GC.GetTotalMemory(forceFullCollection: true);

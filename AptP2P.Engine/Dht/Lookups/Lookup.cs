@@ -70,9 +70,19 @@ public sealed class Lookup : IQueryObserver
 
     private void Consider(NodeContact contact)
     {
-        if (contact.Id == _node.Id || _node.IsOwnEndPoint(contact.EndPoint) || !_seenIds.Add(contact.Id) || !_seenEndPoints.Add(contact.EndPoint))
+        if (contact.Id == _node.Id || !IsRoutable(contact.EndPoint.Address) || _node.IsOwnEndPoint(contact.EndPoint)
+            || !_seenIds.Add(contact.Id) || !_seenEndPoints.Add(contact.EndPoint))
             return;
         _candidates.Add(new LookupCandidate(contact.EndPoint, contact.Id));
+    }
+
+    /// <summary>Addresses no node can have (0.0.0.0/8, multicast, broadcast): a node that hands them out is lying or broken.</summary>
+    private static bool IsRoutable(IPAddress address)
+    {
+        Span<byte> b = stackalloc byte[16];
+        if (!address.TryWriteBytes(b, out var written) || written != 4)
+            return false;
+        return b[0] != 0 && b[0] < 224;
     }
 
     private void Sort()
