@@ -104,18 +104,19 @@ def handle(cmd):
             s.dht_get_mutable_item(pk, b"")
             a = wait_for(i, lambda a: isinstance(a, lt.dht_mutable_item_alert), min(5, deadline - time.time()))
             while a is not None:
-                if a.seq > 0:
-                    best = a
+                # An alert is only valid until the next pop_alerts(): copy what it says at once. An answer may carry only
+                # seq (the asker already had the item): such an alert has no item; keep the full ones.
+                message = a.message()
+                if a.seq > 0 and any(bytes(a.signature)) and "<uninitialized>" not in message:
+                    try:
+                        value = lt.bencode(a.item).hex()
+                    except RuntimeError:
+                        value = None  # the binding only hands back string values
+                    best = {"found": True, "seq": a.seq, "value": value, "sig": bytes(a.signature).hex(), "message": message}
                 if a.authoritative:
                     break
                 a = wait_for(i, lambda a: isinstance(a, lt.dht_mutable_item_alert), 3)
-        if best is None:
-            return {"found": False}
-        try:
-            value = lt.bencode(best.item).hex()
-        except RuntimeError:
-            value = None
-        return {"found": True, "seq": best.seq, "value": value, "sig": bytes(best.signature).hex(), "message": best.message()}
+        return best or {"found": False}
     if op == "routing":
         state = s.dht_state()
         nodes = []

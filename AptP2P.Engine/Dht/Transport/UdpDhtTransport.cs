@@ -22,6 +22,8 @@ public sealed partial class UdpDhtTransport : IDhtTransport
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            // Room for bursts (a lookup's answers arrive together); the kernel caps it at its own maximum.
+            _socket.ReceiveBufferSize = 1 << 20;
             _socket.Bind(bindTo);
         }
         catch
