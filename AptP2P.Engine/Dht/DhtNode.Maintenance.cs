@@ -44,7 +44,6 @@ public sealed partial class DhtNode
     public async Task RunBootstrapAsync(Func<CancellationToken, Task<IReadOnlyList<IPEndPoint>>> resolveRouters, CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromSeconds(1);
-        var maxBackoff = TimeSpan.FromSeconds(Options.MaxBootstrapBackoffSeconds);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -62,6 +61,7 @@ public sealed partial class DhtNode
                 }
                 LogBootstrapFailed(routers.Count, backoff);
                 await Task.Delay(backoff, Time, cancellationToken);
+                var maxBackoff = TimeSpan.FromSeconds(Options.MaxBootstrapBackoffSeconds);
                 backoff = backoff * 2 > maxBackoff ? maxBackoff : backoff * 2;
             }
         }

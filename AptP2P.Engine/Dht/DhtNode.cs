@@ -51,7 +51,7 @@ public sealed partial class DhtNode : IAsyncDisposable
         _table = new RoutingTable(id ?? NodeId.Random(), new RoutingTableSettings(options.BucketSize, ExtendedBuckets: options.ExtendedBuckets), time);
     }
 
-    public DhtOptions Options { get; }
+    public DhtOptions Options { get; private set; }
     public TimeProvider Time { get; }
     public NodeId Id => _table.Self;
     public IPEndPoint LocalEndPoint => _transport.LocalEndPoint;
@@ -75,6 +75,16 @@ public sealed partial class DhtNode : IAsyncDisposable
     {
         _transport.Start(OnDatagram);
         _maintenance = Time.CreateTimer(_ => RunMaintenance(), null, MaintenanceInterval, MaintenanceInterval);
+    }
+
+    /// <summary>
+    /// Takes changed options (the settings form): α, read-only mode, refresh and back-off intervals apply at once; sizes of
+    /// buckets and stores, timeouts and rate limits are fixed when the node starts.
+    /// </summary>
+    public void Reconfigure(DhtOptions options)
+    {
+        lock (_gate)
+            Options = options;
     }
 
     /// <summary>Puts a node from a saved routing table back, as if it had answered at <paramref name="lastSeen"/>.</summary>

@@ -31,6 +31,7 @@ public sealed partial class DhtService(
     private DhtNode? _node;
     private Task _background = Task.CompletedTask;
     private int _disposed;
+    private IDisposable? _optionsChanged;
 
     /// <summary>The running node (null before start).</summary>
     public DhtNode? Node => _node;
@@ -54,6 +55,7 @@ public sealed partial class DhtService(
             return 0;
         });
         dht.Start();
+        _optionsChanged = options.OnChange(dht.Reconfigure);
         _node = dht;
         endpoints.DhtPort = transport.LocalEndPoint.Port;
         LogStarted(transport.LocalEndPoint, dht.Id, saved.Nodes.Count);
@@ -151,6 +153,7 @@ public sealed partial class DhtService(
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
         await _stopping.CancelAsync();
+        _optionsChanged?.Dispose();
         await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_node is not null)
             await _node.DisposeAsync();
