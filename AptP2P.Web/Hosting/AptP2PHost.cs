@@ -3,6 +3,7 @@ using AptP2P.Engine;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Web.Access;
+using AptP2P.Web.Dashboard;
 using AptP2P.Web.Dht;
 using AptP2P.Web.Proxy;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,13 +18,20 @@ public static class AptP2PHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            // The web project's name, also when a test process hosts it: static web assets and Blazor are found by it.
+            ApplicationName = typeof(AptP2PHost).Assembly.GetName().Name,
+        });
         AddSettingsFile(builder.Configuration);
 
         builder.Services.AddAptP2PEngine(builder.Configuration);
         builder.Services.AddSingleton<ClientAccess>();
         builder.Services.AddSingleton<ProxyEndpoint>();
         builder.Services.AddSingleton<Prefetcher>();
+        builder.AddAptP2PDashboard();
         builder.Services.AddOptions<AptP2POptions>()
             .Validate(o => ClientAccess.IsValid(o.AllowedClients), "AptP2P:AllowedClients must list addresses or CIDR networks such as 192.168.1.0/24")
             .Validate(o => IPAddress.TryParse(o.BindAddress, out _), "AptP2P:BindAddress must be an IP address such as 0.0.0.0 or 127.0.0.1");
@@ -55,9 +63,8 @@ public static class AptP2PHost
                 await next(context);
         });
 
+        app.MapAptP2PDashboard();
         app.MapDhtApi();
-        app.MapMethods("/", ["GET", "HEAD"], (IOptions<AptP2POptions> options) =>
-            Results.Text($"AptP2P is running. Prefix your sources.list entries with http://localhost:{options.Value.Port}/\n"));
         return app;
     }
 
@@ -87,14 +94,22 @@ public static class AptP2PHost
         var settings = DataDirectory.FromOptions(options).Settings;
         var sources = ((IConfigurationBuilder)configuration).Sources;
         var index = sources.ToList().FindIndex(s => s is EnvironmentVariablesConfigurationSource);
+        var directory = Path.GetDirectoryName(settings)!;
+        try
+        {
+            // Created now, so that the settings form's first save is loaded (and reloaded) without a restart.
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left to the engine's start-up, which reports an unusable data directory; there is then no settings layer.
+        }
         var settingsSource = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
         {
             Path = Path.GetFileName(settings),
             Optional = true,
             ReloadOnChange = true,
-            FileProvider = Directory.Exists(Path.GetDirectoryName(settings))
-                ? new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(settings)!)
-                : null,
+            FileProvider = Directory.Exists(directory) ? new Microsoft.Extensions.FileProviders.PhysicalFileProvider(directory) : null,
         };
         if (settingsSource.FileProvider is null)
             return;

@@ -1,0 +1,66 @@
+using AptP2P.Engine.Dht;
+using AptP2P.Engine.Peers;
+
+namespace AptP2P.Engine.Stats;
+
+/// <summary>
+/// Everything the dashboard shows at a glance, as one immutable snapshot: pushed to the dashboard's pages in process and to
+/// <c>/hubs/stats</c> clients, and returned by <c>GET /api/stats</c>.
+/// </summary>
+public sealed record NodeStatistics(
+    DateTimeOffset At,
+    string Version,
+    TimeSpan Uptime,
+    TrafficSnapshot Total,
+    TrafficSnapshot Today,
+    ThroughputSample Throughput,
+    IReadOnlyList<TransferStatus> Active,
+    IReadOnlyList<TransferStatus> Recent,
+    IReadOnlyList<PeerStatus> Peers,
+    CacheSummary Cache,
+    DhtSummary? Dht)
+{
+    /// <summary>Before the first sample: zeros everywhere.</summary>
+    public static NodeStatistics Empty(DateTimeOffset at, string version)
+    {
+        var zero = new TrafficSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, at);
+        return new(at, version, TimeSpan.Zero, zero, zero, ThroughputSample.Idle(at), [], [], [], CacheSummary.Empty, null);
+    }
+}
+
+/// <summary>What the content store holds: files, bytes against the limit, and how often a request found its file there.</summary>
+public sealed record CacheSummary(int Files, long TotalSize, long SizeLimit, long Hits, long Misses, int IndexedHashes)
+{
+    public static CacheSummary Empty { get; } = new(0, 0, long.MaxValue, 0, 0, 0);
+
+    /// <summary>Share of cacheable requests answered from the cache (0 when none was made).</summary>
+    public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
+
+    /// <summary>Share of the size limit in use (0 without a limit).</summary>
+    public double Fill => SizeLimit is <= 0 or long.MaxValue ? 0 : Math.Min(1, (double)TotalSize / SizeLimit);
+}
+
+/// <summary>One peer we exchanged data with, as the dashboard shows it (the endpoint as text so that it serialises plainly).</summary>
+public sealed record PeerStatus(
+    string Endpoint,
+    long BytesDownloaded,
+    long BytesUploaded,
+    long Successes,
+    long Failures,
+    long BadPieces,
+    double BytesPerSecond,
+    DateTimeOffset LastContact,
+    DateTimeOffset? BannedUntil,
+    double Score)
+{
+    public static PeerStatus From(PeerScore score) => new(
+        score.Peer.ToString(), score.BytesDownloaded, score.BytesUploaded, score.Successes, score.Failures, score.BadPieces,
+        score.ThroughputBytesPerSecond, score.LastContact, score.BannedUntil, score.Score);
+}
+
+/// <summary>The DHT node's statistics with the rates the dashboard derives from its counters (per second, over the last sample).</summary>
+public sealed record DhtSummary(DhtStatistics Node, double LookupsPerSecond, double QueriesInPerSecond, double QueriesOutPerSecond)
+{
+    /// <summary>Other nodes query us unasked only when they can reach our UDP port: the best evidence that peers reach us.</summary>
+    public bool ReachedByOthers => Node.QueriesIn > 0;
+}

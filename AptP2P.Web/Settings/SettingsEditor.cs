@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Dht;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Web.Settings;
+
+/// <summary>What saving changed: the keys written, those that apply only after a restart, and those a higher configuration
+/// layer (environment variables, command line) overrides, so that the saved value does not take effect.</summary>
+public sealed record SettingsSaveResult(
+    IReadOnlyList<string> Changed,
+    IReadOnlyList<string> RestartRequired,
+    IReadOnlyList<string> Overridden,
+    SettingsDocument Settings);
+
+/// <summary>The outcome of <see cref="SettingsEditor.SaveAsync"/>: saved, or the validation errors and nothing written.</summary>
+public sealed record SettingsSaveOutcome(SettingsSaveResult? Saved, IReadOnlyDictionary<string, string[]> Errors)
+{
+    public bool IsValid => Saved is not null;
+}
+
+/// <summary>
+/// Reads the effective settings, validates changes with the host's rules, writes the changed keys to <c>settings.json</c>
+/// and reloads the configuration, so that everything read through <see cref="IOptionsMonitor{TOptions}"/> sees them at once.
+/// </summary>
+public sealed class SettingsEditor(
+    IOptionsMonitor<AptP2POptions> node,
+    IOptionsMonitor<PeerOptions> peers,
+    IOptionsMonitor<DhtOptions> dht,
+    SettingsValidator validator,
+    SettingsFile file,
+    IConfiguration configuration,
+    ContentStore cache) : IDisposable
+{
+    private readonly SemaphoreSlim _saving = new(1, 1);
+
+    /// <summary>Where the settings are saved.</summary>
+    public string FilePath => file.Path;
+
+    /// <summary>The settings in effect now (every configuration layer applied).</summary>
+    public SettingsDocument Current() => SettingsDocument.From(node.CurrentValue, peers.CurrentValue, dht.CurrentValue);
+
+    public IReadOnlyDictionary<string, string[]> Validate(SettingsDocument settings) => validator.Validate(settings);
+
+    public async Task<SettingsSaveOutcome> SaveAsync(SettingsDocument settings, CancellationToken cancellationToken)
+    {
+        var wanted = settings.Normalized();
+        var errors = validator.Validate(wanted);
+        if (errors.Count > 0)
+            return new SettingsSaveOutcome(null, errors);
+
+        await _saving.WaitAsync(cancellationToken);
+        try
+        {
+            var before = Current();
+            var changed = SettingKeys.Changed(before, wanted);
+            if (changed.Count == 0)
+                return new SettingsSaveOutcome(new SettingsSaveResult([], [], [], before), errors);
+
+            var values = SettingKeys.All.Where(k => changed.Contains(k.Key)).ToDictionary(k => k.Key, k => k.ValueIn(wanted));
+            await file.WriteAsync(values, cancellationToken);
+            // Reload now rather than when the file watcher notices: the caller (and the API's next GET) sees the new values.
+            (configuration as IConfigurationRoot)?.Reload();
+
+            var after = Current();
+            var overridden = SettingKeys.Changed(after, wanted).Intersect(changed).ToList();
+            if (changed.Contains(SettingKeys.CacheSizeLimit))
+                cache.EvictToLimit();
+            return new SettingsSaveOutcome(
+                new SettingsSaveResult(changed, [.. changed.Where(SettingKeys.NeedsRestart)], overridden, after), errors);
+        }
+        finally
+        {
+            _saving.Release();
+        }
+    }
+
+    /// <summary>Applies a partial JSON document (property names as in <see cref="SettingsDocument"/>) over the current settings.</summary>
+    public SettingsDocument Merge(JsonObject changes)
+    {
+        var current = System.Text.Json.JsonSerializer.SerializeToNode(Current(), SettingsJson.Options)!.AsObject();
+        SettingsJson.MergeInto(current, changes);
+        return System.Text.Json.JsonSerializer.Deserialize<SettingsDocument>(current, SettingsJson.Options)
+            ?? throw new System.Text.Json.JsonException("The settings must be a JSON object.");
+    }
+
+    public void Dispose() => _saving.Dispose();
+}
