@@ -3,6 +3,7 @@ using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Stats;
 using AptP2P.Web.Access;
 using AptP2P.Web.Api;
+using AptP2P.Web.Dashboard.Components;
 using AptP2P.Web.Settings;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
@@ -38,6 +39,8 @@ public static class DashboardHosting
         services.AddSingleton(sp => new SettingsFile(settingsPath ?? sp.GetRequiredService<DataDirectory>().Settings));
         services.AddSingleton<SettingsValidator>();
         services.AddSingleton<SettingsEditor>();
+        services.AddHostedService<CacheLimitWatcher>();
+        services.AddSingleton<PeerLookupKeyResolver>();
         return builder;
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
 using Microsoft.Extensions.Options;
@@ -30,8 +29,7 @@ public sealed class SettingsEditor(
     IOptionsMonitor<DhtOptions> dht,
     SettingsValidator validator,
     SettingsFile file,
-    IConfiguration configuration,
-    ContentStore cache) : IDisposable
+    IConfiguration configuration) : IDisposable
 {
     private readonly SemaphoreSlim _saving = new(1, 1);
 
@@ -65,8 +63,6 @@ public sealed class SettingsEditor(
 
             var after = Current();
             var overridden = SettingKeys.Changed(after, wanted).Intersect(changed).ToList();
-            if (changed.Contains(SettingKeys.CacheSizeLimit))
-                cache.EvictToLimit();
             return new SettingsSaveOutcome(
                 new SettingsSaveResult(changed, [.. changed.Where(SettingKeys.NeedsRestart)], overridden, after), errors);
         }

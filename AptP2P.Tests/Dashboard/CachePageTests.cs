@@ -1,0 +1,84 @@
+using AptP2P.Engine.Stats;
+using CacheView = AptP2P.Web.Dashboard.Pages.Cache;
+using Bunit;
+using MudBlazor;
+using static AptP2P.Tests.Dashboard.SampleStatistics;
+
+namespace AptP2P.Tests.Dashboard;
+
+public sealed class CachePageTests : DashboardTestContext
+{
+    [Fact]
+    public void Shows_size_against_the_limit_hit_ratio_and_most_served_files()
+    {
+        Catalog.Add("hello_2.10-3_amd64.deb", 50_000, hits: 7);
+        Catalog.Add("tree_2.1.0-1_amd64.deb", 40_000, hits: 2);
+        Feed.Publish(Node(cache: new CacheSummary(2, 256 * MiB, 1024 * MiB, 3, 1, 100)));
+
+        var cut = Render<CacheView>();
+
+        Assert.Contains("of 1 GiB (25 %)", cut.Find("[data-testid=cache-size]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("75 %", cut.Find("[data-testid=cache-hit-ratio]").TextContent, StringComparison.Ordinal);
+        var top = cut.Find("[data-testid=most-served]").TextContent;
+        Assert.True(top.IndexOf("hello_2.10-3_amd64.deb", StringComparison.Ordinal) < top.IndexOf("tree_2.1.0-1_amd64.deb", StringComparison.Ordinal));
+        Assert.Equal(2, cut.FindAll("[data-testid=cached-file-name]").Count);
+    }
+
+    [Fact]
+    public void Searches_by_package_name()
+    {
+        Catalog.Add("hello_2.10-3_amd64.deb", 50_000);
+        Catalog.Add("tree_2.1.0-1_amd64.deb", 40_000);
+        Feed.Publish(Node(cache: new CacheSummary(2, 90_000, long.MaxValue, 0, 0, 0)));
+        var cut = Render<CacheView>();
+
+        cut.Find("input[placeholder^=Search]").Input("tree");
+        Time.Advance(TimeSpan.FromSeconds(1));
+
+        cut.WaitForAssertion(() => Assert.Equal(["tree_2.1.0-1_amd64.deb"], cut.FindAll("[data-testid=cached-file-name]").Select(e => e.TextContent)));
+        Assert.Contains("1 files", cut.Find("[data-testid=cache-count]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pages_through_many_files()
+    {
+        for (var i = 0; i < 30; i++)
+            Catalog.Add($"pkg{i:00}_1.0_all.deb", 1000);
+        Feed.Publish(Node(cache: new CacheSummary(30, 30_000, long.MaxValue, 0, 0, 0)));
+
+        var cut = Render<CacheView>();
+        Assert.Equal(25, cut.FindAll("[data-testid=cached-file-name]").Count);
+
+        cut.FindAll(".mud-pagination-item button").First(b => b.TextContent.Trim() == "2").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=cached-file-name]").Count));
+    }
+
+    [Fact]
+    public void Removes_a_file_and_says_so()
+    {
+        Catalog.Add("hello_2.10-3_amd64.deb", 50_000);
+        var snackbar = Render<MudSnackbarProvider>();
+        var cut = Render<CacheView>();
+
+        cut.Find("[data-testid=remove-file]").Click();
+
+        Assert.Equal(["hello_2.10-3_amd64.deb"], Catalog.Removed);
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=cached-file-name]")));
+        snackbar.WaitForAssertion(() => Assert.Contains("Removed hello_2.10-3_amd64.deb", snackbar.Markup, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_file_being_read_stays()
+    {
+        Catalog.Add("hello_2.10-3_amd64.deb", 50_000);
+        Catalog.InUse.Add("hello_2.10-3_amd64.deb");
+        var snackbar = Render<MudSnackbarProvider>();
+        var cut = Render<CacheView>();
+
+        cut.Find("[data-testid=remove-file]").Click();
+
+        Assert.Empty(Catalog.Removed);
+        snackbar.WaitForAssertion(() => Assert.Contains("is being read", snackbar.Markup, StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,37 @@
+using AptP2P.Engine.Apt;
+using AptP2P.Engine.Dht;
+using AptP2P.Engine.Stats;
+using AptP2P.Web.Dashboard.Components;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using MudBlazor.Services;
+
+namespace AptP2P.Tests.Dashboard;
+
+/// <summary>
+/// bUnit with MudBlazor (loose JS interop: charts measure their SVG through JS) and the dashboard's services replaced by
+/// test doubles the test drives: the statistics feed, the cache catalogue, the DHT, a fake clock.
+/// </summary>
+public abstract class DashboardTestContext : BunitContext
+{
+    private protected DashboardTestContext()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        // Slow CI: renders triggered from another thread get longer than the default second.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
+        Services.AddMudServices();
+        Services.AddSingleton<TimeProvider>(Time);
+        Services.AddSingleton<IStatisticsFeed>(Feed);
+        Services.AddSingleton<ICacheCatalog>(Catalog);
+        Services.AddSingleton<IDht>(Dht);
+        Services.AddSingleton(Index);
+        Services.AddSingleton<PeerLookupKeyResolver>();
+    }
+
+    internal FakeTimeProvider Time { get; } = new(SampleStatistics.Start);
+    internal TestStatisticsFeed Feed { get; } = new(SampleStatistics.Node());
+    internal TestCacheCatalog Catalog { get; } = new();
+    internal TestDht Dht { get; } = new();
+    internal HashIndex Index { get; } = new();
+}
