@@ -23,7 +23,7 @@ public sealed class DhtPageTests : DashboardTestContext
         var buckets = cut.Find("[data-testid=dht-buckets]");
         Assert.Contains("16 nodes in 3 buckets", buckets.TextContent, StringComparison.Ordinal);
         Assert.Equal(9, buckets.QuerySelectorAll("svg .mud-chart-bar").Length); // good, other and replacements for each of 3 buckets
-        Assert.Contains("median 23.5 ms", cut.Find("[data-testid=dht-rtt]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("median 24 ms · p90 80 ms", cut.Find("[data-testid=dht-rtt]").TextContent, StringComparison.Ordinal);
         Assert.Contains("17 keys · 4 items", cut.Find("[data-testid=dht-storage]").TextContent, StringComparison.Ordinal);
     }
 
