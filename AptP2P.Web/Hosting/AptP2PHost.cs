@@ -93,7 +93,9 @@ public static class AptP2PHost
         var options = configuration.GetSection(AptP2POptions.SectionName).Get<AptP2POptions>() ?? new AptP2POptions();
         var settings = DataDirectory.FromOptions(options).Settings;
         var sources = ((IConfigurationBuilder)configuration).Sources;
-        var index = sources.ToList().FindIndex(s => s is EnvironmentVariablesConfigurationSource);
+        // Before the application's environment variables (the last unprefixed source), above appsettings.json; the
+        // ASPNETCORE_/DOTNET_ host variables come before appsettings.json and must not decide the place.
+        var index = sources.ToList().FindLastIndex(s => s is EnvironmentVariablesConfigurationSource { Prefix: null or "" });
         var directory = Path.GetDirectoryName(settings)!;
         try
         {

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using AptP2P.Engine.Configuration;
+using AptP2P.Web.Settings;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Tests.Api;
+
+public sealed class SettingsApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+    private static readonly Uri Settings = new("/api/settings", UriKind.Relative);
+
+    [Fact]
+    public async Task Get_returns_the_settings_in_effect()
+    {
+        var settings = await _client.GetFromJsonAsync<SettingsDocument>(Settings, Token);
+
+        Assert.Equal(factory.DataDirectory, settings!.DataDirectory);
+        Assert.Equal("127.0.0.1", settings.BindAddress);
+        Assert.Empty(settings.Dht.BootstrapNodes);
+        Assert.Equal(["/var/cache/apt/archives"], settings.Peers.SharedDirectories);
+    }
+
+    [Fact]
+    public async Task Put_saves_the_changed_keys_and_they_apply_at_once()
+    {
+        using var response = await PutAsync("""{ "mirror": { "stallTimeoutSeconds": 45 }, "peers": { "uploadSlots": 3 } }""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await response.Content.ReadFromJsonAsync<SettingsSaveResult>(Token);
+        Assert.Equal([SettingKeys.MirrorStallTimeout, SettingKeys.UploadSlots], result!.Changed);
+        Assert.Empty(result.RestartRequired);
+        var saved = JsonNode.Parse(await File.ReadAllTextAsync(factory.SettingsPath, Token))!["AptP2P"]!;
+        Assert.Equal(45, saved["Mirror"]!["StallTimeoutSeconds"]!.GetValue<int>());
+        Assert.Equal(3, saved["Peers"]!["UploadSlots"]!.GetValue<int>());
+        Assert.Null(saved["Port"]);
+        Assert.Equal(45, factory.Services.GetRequiredService<IOptionsMonitor<AptP2POptions>>().CurrentValue.Mirror.StallTimeoutSeconds);
+        var after = await _client.GetFromJsonAsync<SettingsDocument>(Settings, Token);
+        Assert.Equal(3, after!.Peers.UploadSlots);
+    }
+
+    [Fact]
+    public async Task Put_says_what_needs_a_restart_and_what_the_command_line_overrides()
+    {
+        using var response = await PutAsync("""{ "port": 9988, "mirror": { "maxConcurrentDownloads": 8 } }""");
+
+        var result = await response.Content.ReadFromJsonAsync<SettingsSaveResult>(Token);
+        Assert.Equal([SettingKeys.Port, SettingKeys.MirrorConcurrentDownloads], result!.RestartRequired);
+        // The test host sets AptP2P:Port itself, as a command line would: settings.json cannot win over it.
+        Assert.Equal([SettingKeys.Port], result.Overridden);
+    }
+
+    [Fact]
+    public async Task Invalid_values_are_refused_field_by_field_and_nothing_is_saved()
+    {
+        var before = File.Exists(factory.SettingsPath) ? await File.ReadAllTextAsync(factory.SettingsPath, Token) : null;
+
+        using var response = await PutAsync("""{ "bindAddress": "somewhere", "cache": { "sizeLimit": "lots" }, "dht": { "alpha": 0 }, "allowedClients": ["nonsense"] }""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<HttpValidationProblemDetails>(Token);
+        Assert.Contains("must be an IP address", Assert.Single(problem!.Errors[SettingKeys.BindAddress]), StringComparison.Ordinal);
+        Assert.Contains("must be a size", Assert.Single(problem.Errors[SettingKeys.CacheSizeLimit]), StringComparison.Ordinal);
+        Assert.Contains("between 1 and 32", Assert.Single(problem.Errors[SettingKeys.DhtAlpha]), StringComparison.Ordinal);
+        Assert.Contains("CIDR", Assert.Single(problem.Errors[SettingKeys.AllowedClients]), StringComparison.Ordinal);
+        var after = File.Exists(factory.SettingsPath) ? await File.ReadAllTextAsync(factory.SettingsPath, Token) : null;
+        Assert.Equal(before, after);
+    }
+
+    [Theory]
+    [InlineData("{ not json", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("[1, 2]", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("""{ "port": "high" }""", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("""{ "colour": "red" }""", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("""{ "port": 9988 }""", "text/plain", HttpStatusCode.UnsupportedMediaType)]
+    public async Task Malformed_bodies_are_problems(string body, string mediaType, HttpStatusCode status)
+    {
+        using var response = await PutAsync(body, mediaType);
+
+        await CacheApiTests.AssertProblemAsync(response, status, title: null);
+    }
+
+    private Task<HttpResponseMessage> PutAsync(string json, string mediaType = "application/json") =>
+        _client.PutAsync(Settings, new StringContent(json, Encoding.UTF8, mediaType), Token);
+}
