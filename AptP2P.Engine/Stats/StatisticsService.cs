@@ -103,8 +103,8 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
                 traffic,
                 _days.Today(traffic),
                 _throughput,
-                [.. active.Select(t => TransferStatus.From(t, _rates.Of(t)))],
-                [.. _transfers.Recent.Select(t => TransferStatus.From(t, TransferRates.Average(t)))],
+                [.. active.Select(t => TransferStatus.From(t, _rates.Of(t), _index.CanonicalPathOf(t.Url)))],
+                [.. _transfers.Recent.Select(t => TransferStatus.From(t, TransferRates.Average(t), _index.CanonicalPathOf(t.Url)))],
                 [.. _peers.Snapshot().Select(PeerStatus.From)],
                 new CacheSummary(_cache.Count, _cache.TotalSize, _cache.SizeLimit, traffic.CacheHits, traffic.CacheMisses, _index.Count),
                 dht is null ? null : new DhtSummary(dht, _dhtRates.Lookups, _dhtRates.QueriesIn, _dhtRates.QueriesOut));

@@ -47,14 +47,16 @@ public sealed record TransferStatus(
     /// <summary>How long it ran (or has been running, at <paramref name="now"/>).</summary>
     public TimeSpan Duration(DateTimeOffset now) => (EndedAt ?? now) - StartedAt;
 
-    public static TransferStatus From(Transfer transfer, double bytesPerSecond)
+    /// <param name="path">The file's path as people know it (a by-hash URL's metadata file), when it differs from the URL's.</param>
+    public static TransferStatus From(Transfer transfer, double bytesPerSecond, string? path = null)
     {
         var url = transfer.Url;
-        var slash = url.Path.LastIndexOf('/');
+        path ??= url.Path;
+        var slash = path.LastIndexOf('/');
         return new TransferStatus(
             transfer.Key,
             url.Key,
-            slash < 0 ? url.Path : url.Path[(slash + 1)..],
+            slash < 0 ? path : path[(slash + 1)..],
             transfer.ExpectedHash?.ToString(),
             transfer.Length,
             transfer.BytesWritten,

@@ -46,11 +46,12 @@ public sealed class ComponentTests : DashboardTestContext
     }
 
     [Fact]
-    public void Throughput_chart_draws_three_series_in_a_readable_unit()
+    public async Task Throughput_chart_draws_three_series_in_a_readable_unit()
     {
         ThroughputSample[] samples = [.. Enumerable.Range(0, 120).Select(i => new ThroughputSample(Start.AddSeconds(i), 3 * MiB, MiB, 0, 512 * 1024))];
 
         var cut = Render<ThroughputChart>(p => p.Add(c => c.Samples, samples));
+        await ReportElementSizesAsync();
 
         Assert.Contains("last 2 min", cut.Markup, StringComparison.Ordinal);
         Assert.Contains("MiB/s", cut.Markup, StringComparison.Ordinal);

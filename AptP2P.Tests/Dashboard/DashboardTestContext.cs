@@ -29,6 +29,22 @@ public abstract class DashboardTestContext : BunitContext
         Services.AddSingleton<PeerLookupKeyResolver>();
     }
 
+    /// <summary>
+    /// Plays the browser's part for charts that fit their container (<c>MatchBoundsToSize</c>): they ask JS to observe their
+    /// element and draw once it reports a size, which loose JS interop never does.
+    /// </summary>
+    internal async Task ReportElementSizesAsync(double width = 900, double height = 260)
+    {
+        foreach (var invocation in JSInterop.Invocations["mudObserveElementSize"])
+        {
+            var reference = invocation.Arguments[0]!;
+            var observer = reference.GetType().GetProperty("Value")!.GetValue(reference)!;
+            var callback = observer.GetType().GetMethod("OnElementSizeChanged")!;
+            await Renderer.Dispatcher.InvokeAsync(() =>
+                callback.Invoke(observer, [new MudBlazor.Interop.ElementSize { Width = width, Height = height }]) as Task ?? Task.CompletedTask);
+        }
+    }
+
     internal FakeTimeProvider Time { get; } = new(SampleStatistics.Start);
     internal TestStatisticsFeed Feed { get; } = new(SampleStatistics.Node());
     internal TestCacheCatalog Catalog { get; } = new();

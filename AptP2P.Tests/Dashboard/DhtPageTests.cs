@@ -10,11 +10,12 @@ namespace AptP2P.Tests.Dashboard;
 public sealed class DhtPageTests : DashboardTestContext
 {
     [Fact]
-    public void Shows_our_id_address_rates_buckets_rtt_and_storage()
+    public async Task Shows_our_id_address_rates_buckets_rtt_and_storage()
     {
         Feed.Publish(Node(dht: DhtNode(nodes: 16, externalAddress: "203.0.113.7")));
 
         var cut = Render<DhtView>();
+        await ReportElementSizesAsync();
 
         Assert.Equal("0123456789abcdef0123456789abcdef01234567", cut.Find("[data-testid=dht-node-id]").TextContent);
         Assert.Contains("203.0.113.7", cut.Find("[data-testid=dht-external-address]").TextContent, StringComparison.Ordinal);

@@ -81,12 +81,13 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
-    public void Draws_the_throughput_history()
+    public async Task Draws_the_throughput_history()
     {
         Feed.History = [.. Enumerable.Range(0, 60).Select(i => new ThroughputSample(Start.AddSeconds(i), 2 * MiB, MiB, 0, MiB / 2))];
         Feed.Publish(Node());
 
         var cut = Render<Overview>();
+        await ReportElementSizesAsync();
 
         var chart = cut.Find("[data-testid=throughput-chart]");
         Assert.Contains("Throughput, last 1 min", chart.TextContent, StringComparison.Ordinal);

@@ -99,8 +99,13 @@ public sealed class StatisticsServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_transfer_is_listed_among_the_recent_ones_with_its_reason()
     {
-        var transfer = _engine.Get<TransferCoordinator>().GetOrStartRevalidation(new MirrorUrl("127.0.0.1", ClosedPort(), "debian/dists/stable/InRelease"), null);
+        var coordinator = _engine.Get<TransferCoordinator>();
+        var transfer = coordinator.GetOrStartRevalidation(new MirrorUrl("127.0.0.1", ClosedPort(), "debian/dists/stable/InRelease"), null);
         await transfer.Completion.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        // The coordinator moves a transfer to Recent just after completing it: poll, with a deadline.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (coordinator.Recent.Count == 0)
+            await Task.Delay(10, deadline.Token);
 
         Service.Sample();
 
