@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AptP2P.Engine.Configuration;
+
+/// <summary>The <c>AptP2P:Peers</c> section: what the node gives to and takes from other AptP2P nodes.</summary>
+public sealed class PeerOptions
+{
+    public const string SectionName = "AptP2P:Peers";
+
+    /// <summary>Peer downloads served at once; beyond, peers get 503 with Retry-After.</summary>
+    [Range(0, 1024)]
+    public int UploadSlots { get; set; } = 8;
+
+    /// <summary>Upload rate over all peers in bytes per second (<c>10M</c>, <c>512K</c>); <c>0</c> means unlimited.</summary>
+    [Required]
+    public string UploadRateLimit { get; set; } = "0";
+
+    /// <summary>Piece requests in flight to one peer.</summary>
+    [Range(1, 64)]
+    public int MaxDownloadsPerPeer { get; set; } = 4;
+
+    /// <summary>Piece requests in flight over all peers and all files.</summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentPieceRequests { get; set; } = 16;
+
+    /// <summary>Announce held files in the DHT and publish their piece lists.</summary>
+    public bool Announce { get; set; } = true;
+
+    /// <summary>Directories whose .deb files are hashed in the background and shared read-only (never moved or deleted).</summary>
+    public string[] SharedDirectories { get; set; } = ["/var/cache/apt/archives"];
+}
