@@ -2,6 +2,7 @@ using AptP2P.Data;
 using AptP2P.Engine.Apt;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Dht;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Persistence;
 using AptP2P.Engine.Stats;
@@ -56,6 +57,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TransferCoordinator>();
 
         services.AddHostedService<EngineStartup>();
+        services.AddAptP2PDht(configuration);
         return services;
     }
 }

@@ -3,6 +3,7 @@ using AptP2P.Engine;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Web.Access;
+using AptP2P.Web.Dht;
 using AptP2P.Web.Proxy;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -54,6 +55,7 @@ public static class AptP2PHost
                 await next(context);
         });
 
+        app.MapDhtApi();
         app.MapMethods("/", ["GET", "HEAD"], (IOptions<AptP2POptions> options) =>
             Results.Text($"AptP2P is running. Prefix your sources.list entries with http://localhost:{options.Value.Port}/\n"));
         return app;
@@ -110,8 +112,7 @@ public static class AptP2PHost
         {
             if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
             {
-                node.HttpPort = uri.Port;
-                node.DhtPort = uri.Port;
+                node.HttpPort = uri.Port; // DhtPort is set by the DHT when its UDP socket is bound.
                 break;
             }
         }

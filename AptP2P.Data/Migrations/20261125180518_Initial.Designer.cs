@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AptP2P.Data.Migrations
 {
     [DbContext(typeof(AptDb))]
-    [Migration("20261125172913_Initial")]
+    [Migration("20261125180518_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -31,6 +31,9 @@ namespace AptP2P.Data.Migrations
 
                     b.Property<DateTimeOffset>("LastAccessAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PieceList")
+                        .HasColumnType("BLOB");
 
                     b.Property<long>("Size")
                         .HasColumnType("INTEGER");
@@ -78,6 +81,101 @@ namespace AptP2P.Data.Migrations
                     b.HasIndex("Sha256");
 
                     b.ToTable("UrlRecords");
+                });
+
+            modelBuilder.Entity("AptP2P.Data.Dht.DhtRoutingEntry", b =>
+                {
+                    b.Property<byte[]>("NodeId")
+                        .HasMaxLength(20)
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastSeenUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("NodeId");
+
+                    b.ToTable("DhtRoutingEntries", (string)null);
+                });
+
+            modelBuilder.Entity("AptP2P.Data.Dht.DhtSelf", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ExternalAddress")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("NodeId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DhtSelf", (string)null);
+                });
+
+            modelBuilder.Entity("AptP2P.Data.Dht.DhtStoredItem", b =>
+                {
+                    b.Property<byte[]>("Target")
+                        .HasMaxLength(20)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("ExpiresAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("PublicKey")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Salt")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Signature")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Target");
+
+                    b.HasIndex("ExpiresAtUnixMs");
+
+                    b.ToTable("DhtStoredItems", (string)null);
+                });
+
+            modelBuilder.Entity("AptP2P.Data.Dht.DhtStoredPeer", b =>
+                {
+                    b.Property<byte[]>("InfoHash")
+                        .HasMaxLength(20)
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("InfoHash", "Address", "Port");
+
+                    b.HasIndex("ExpiresAtUnixMs");
+
+                    b.ToTable("DhtStoredPeers", (string)null);
                 });
 
             modelBuilder.Entity("AptP2P.Data.Index.HashEntry", b =>

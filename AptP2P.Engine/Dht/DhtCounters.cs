@@ -1,0 +1,20 @@
+namespace AptP2P.Engine.Dht;
+
+/// <summary>The node's running counters (read and written under the node's lock).</summary>
+internal sealed class DhtCounters
+{
+    public long DatagramsIn;
+    public long DatagramsOut;
+    public long QueriesIn;
+    public long QueriesOut;
+    public long ResponsesIn;
+    public long ErrorsIn;
+    public long Timeouts;
+    public long Malformed;
+    public long Dropped;
+    public long Unexpected;
+    public long LookupsStarted;
+    public long LookupsCompleted;
+    public long AnnouncesStored;
+    public long ItemsStored;
+}

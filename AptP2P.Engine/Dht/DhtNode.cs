@@ -1,0 +1,299 @@
+using System.Buffers;
+using System.Net;
+using AptP2P.Engine.Dht.Krpc;
+using AptP2P.Engine.Dht.Lookups;
+using AptP2P.Engine.Dht.Queries;
+using AptP2P.Engine.Dht.Routing;
+using AptP2P.Engine.Dht.Storage;
+using AptP2P.Engine.Dht.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace AptP2P.Engine.Dht;
+
+/// <summary>
+/// One Mainline DHT node (BEP 5, 42, 43, 44) over an <see cref="IDhtTransport"/>. All state is touched under one lock and
+/// nothing inside awaits: a datagram, a timer or an API call runs to completion, so a simulated network on a fake clock
+/// runs every node deterministically, and no lock is ever held across I/O other than a non-blocking UDP send.
+/// </summary>
+public sealed partial class DhtNode : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly IDhtTransport _transport;
+    private readonly ILogger _logger;
+    private readonly Random _random;
+    private readonly QueryTable _queries;
+    private readonly RttEstimator _rtt;
+    private readonly TokenIssuer _tokens;
+    private readonly SourceRateLimiter _limiter;
+    private readonly ArrayBufferWriter<byte> _sendBuffer = new(1500);
+    private readonly HashSet<Lookup> _lookups = [];
+    private readonly HashSet<IPEndPoint> _pinging = [];
+    private readonly ExternalAddressVote _externalVote;
+    private readonly DhtCounters _counters = new();
+    private RoutingTable _table;
+    private ITimer? _maintenance;
+    private int _disposed;
+
+    public DhtNode(IDhtTransport transport, DhtOptions options, TimeProvider time, ILogger logger, NodeId? id = null, Random? random = null)
+    {
+        _transport = transport;
+        Options = options;
+        Time = time;
+        _logger = logger;
+        _random = random ?? new Random();
+        _rtt = new RttEstimator(TimeSpan.FromMilliseconds(options.MinSlowQueryMs), TimeSpan.FromMilliseconds(options.QueryTimeoutMs));
+        _queries = new QueryTable(_gate, time, TimeSpan.FromMilliseconds(options.QueryTimeoutMs), _random, OnQuerySlow, OnQueryExpired);
+        _tokens = new TokenIssuer(time, TimeSpan.FromMinutes(options.TokenRotationMinutes));
+        _limiter = new SourceRateLimiter(time, options.MaxQueriesPerSecondPerAddress, options.QueryBurstPerAddress);
+        Peers = new PeerStore(time, options.MaxStoredKeys, options.MaxPeersPerKey, TimeSpan.FromMinutes(options.PeerLifetimeMinutes));
+        Items = new ItemStore(time, options.MaxStoredItems, TimeSpan.FromMinutes(options.ItemLifetimeMinutes));
+        _externalVote = new ExternalAddressVote(options.ExternalAddressVotes);
+        _table = new RoutingTable(id ?? NodeId.Random(), new RoutingTableSettings(options.BucketSize, ExtendedBuckets: options.ExtendedBuckets), time);
+    }
+
+    public DhtOptions Options { get; private set; }
+    public TimeProvider Time { get; }
+    public NodeId Id => _table.Self;
+    public IPEndPoint LocalEndPoint => _transport.LocalEndPoint;
+    public IPAddress? ExternalAddress { get; private set; }
+
+    /// <summary>Raised (under the lock) when BEP 42 gave us a new id.</summary>
+    public event Action<NodeId>? IdChanged;
+
+    internal PeerStore Peers { get; }
+    internal ItemStore Items { get; }
+    internal RoutingTable Table => _table;
+
+    /// <summary>Runs <paramref name="action"/> under the node's lock (persistence snapshots, tests).</summary>
+    public T Read<T>(Func<DhtNode, T> action)
+    {
+        lock (_gate)
+            return action(this);
+    }
+
+    public void Start()
+    {
+        _transport.Start(OnDatagram);
+        _maintenance = Time.CreateTimer(_ => RunMaintenance(), null, MaintenanceInterval, MaintenanceInterval);
+    }
+
+    /// <summary>
+    /// Takes changed options (the settings form): α, read-only mode, refresh and back-off intervals apply at once; sizes of
+    /// buckets and stores, timeouts and rate limits are fixed when the node starts.
+    /// </summary>
+    public void Reconfigure(DhtOptions options)
+    {
+        lock (_gate)
+            Options = options;
+    }
+
+    /// <summary>Puts a node from a saved routing table back, as if it had answered at <paramref name="lastSeen"/>.</summary>
+    public void Restore(NodeContact contact, DateTimeOffset lastSeen)
+    {
+        lock (_gate)
+        {
+            if (_table.Observe(contact, responded: true, rtt: null, out _) is { } node)
+                node.LastResponse = lastSeen;
+        }
+    }
+
+    private void OnDatagram(ReadOnlyMemory<byte> datagram, IPEndPoint source)
+    {
+        source = CompactEndPoint.Normalize(source);
+        lock (_gate)
+        {
+            _counters.DatagramsIn++;
+            var result = KrpcDecoder.Decode(datagram);
+            switch (result.Message)
+            {
+                case KrpcQuery query:
+                    if (!_limiter.Allow(source.Address))
+                    {
+                        _counters.Dropped++;
+                        return;
+                    }
+                    Answer(query, source);
+                    break;
+                case KrpcResponse response:
+                    OnResponse(response, source);
+                    break;
+                case KrpcError error:
+                    OnError(error, source);
+                    break;
+                default:
+                    _counters.Malformed++;
+                    if (result.ShouldAnswerWithError && _limiter.Allow(source.Address))
+                        SendMessage(new KrpcError(result.TransactionId!, KrpcErrorCode.Protocol, result.Problem ?? "malformed"), source);
+                    LogMalformed(source, result.Problem);
+                    break;
+            }
+        }
+    }
+
+    private void OnResponse(KrpcResponse response, IPEndPoint source)
+    {
+        if (!_queries.TryComplete(response.TransactionId, source, out var query))
+        {
+            _counters.Unexpected++;
+            return;
+        }
+        _counters.ResponsesIn++;
+        _rtt.Add(query.Rtt);
+        _table.Observe(new NodeContact(response.SenderId, source), responded: true, query.Rtt, out var stale);
+        if (stale is not null)
+            Ping(stale.EndPoint, stale.Id);
+        if (response.RequesterAddress is { } seenAs)
+            VoteExternalAddress(seenAs.Address, source);
+        query.Observer?.OnResponse(query, response);
+    }
+
+    private void OnError(KrpcError error, IPEndPoint source)
+    {
+        if (!_queries.TryComplete(error.TransactionId, source, out var query))
+        {
+            _counters.Unexpected++;
+            return;
+        }
+        _counters.ErrorsIn++;
+        LogErrorReceived(source, error.Code, error.Text);
+        query.Observer?.OnError(query, error);
+    }
+
+    private void OnQuerySlow(PendingQuery query) => query.Observer?.OnSlow(query);
+
+    private void OnQueryExpired(PendingQuery query)
+    {
+        _counters.Timeouts++;
+        _pinging.Remove(query.Destination);
+        if (query.ExpectedId is { } id)
+            _table.Failed(id);
+        query.Observer?.OnTimeout(query);
+    }
+
+    /// <summary>Encodes and sends a query, registering it for its answer.</summary>
+    internal PendingQuery SendQuery(KrpcQuery template, IPEndPoint destination, NodeId? expectedId, IQueryObserver? observer)
+    {
+        var nodeRtt = expectedId is { } id && _table.Find(id) is { } known ? known.Rtt : TimeSpan.Zero;
+        var pending = _queries.Register(template.Method, destination, expectedId, observer, _rtt.SlowAfterFor(nodeRtt));
+        var query = template with
+        {
+            TransactionId = QueryTable.EncodeTransactionId(pending.TransactionId),
+            SenderId = Id,
+            ReadOnly = Options.ReadOnly,
+        };
+        _counters.QueriesOut++;
+        SendMessage(query, destination);
+        return pending;
+    }
+
+    internal PendingQuery SendLookupQuery(LookupKind kind, NodeId target, IPEndPoint destination, NodeId? expectedId, IQueryObserver observer)
+    {
+        var method = kind switch
+        {
+            LookupKind.GetPeers => KrpcMethod.GetPeers,
+            LookupKind.GetItem => KrpcMethod.Get,
+            _ => KrpcMethod.FindNode,
+        };
+        return SendQuery(new KrpcQuery([], method, Id) { Target = target }, destination, expectedId, observer);
+    }
+
+    private void SendMessage(KrpcMessage message, IPEndPoint destination)
+    {
+        _sendBuffer.ResetWrittenCount();
+        switch (message)
+        {
+            case KrpcQuery q:
+                KrpcEncoder.WriteQuery(_sendBuffer, q);
+                break;
+            case KrpcResponse r:
+                KrpcEncoder.WriteResponse(_sendBuffer, r);
+                break;
+            case KrpcError e:
+                KrpcEncoder.WriteError(_sendBuffer, e);
+                break;
+        }
+        _counters.DatagramsOut++;
+        _transport.Send(_sendBuffer.WrittenSpan, destination);
+    }
+
+    /// <summary>Pings a node we may want in the table; it enters when it answers.</summary>
+    private void Ping(IPEndPoint destination, NodeId? expectedId)
+    {
+        if (_pinging.Count >= 64 || !_pinging.Add(destination))
+            return;
+        SendQuery(new KrpcQuery([], KrpcMethod.Ping, Id), destination, expectedId, new PingObserver(this));
+    }
+
+    internal bool IsOwnEndPoint(IPEndPoint endPoint) =>
+        endPoint.Port == LocalEndPoint.Port && (endPoint.Address.Equals(LocalEndPoint.Address) || endPoint.Address.Equals(ExternalAddress)
+            || (IPAddress.IsLoopback(endPoint.Address) && LocalEndPoint.Address.Equals(IPAddress.Any)));
+
+    internal Lookup StartLookup(LookupKind kind, NodeId target, ILookupListener listener, IReadOnlyList<IPEndPoint>? routers = null)
+    {
+        var lookup = new Lookup(this, kind, target, Options.Alpha, Options.BucketSize, listener);
+        _lookups.Add(lookup);
+        _counters.LookupsStarted++;
+        lookup.Start(_table.Closest(target, Options.BucketSize * 2), routers ?? []);
+        return lookup;
+    }
+
+    internal void OnLookupFinished(Lookup lookup)
+    {
+        _lookups.Remove(lookup);
+        _counters.LookupsCompleted++;
+    }
+
+    private void VoteExternalAddress(IPAddress address, IPEndPoint voter)
+    {
+        if (!_externalVote.Add(address, voter, out var agreed) || agreed.Equals(ExternalAddress))
+            return;
+        ExternalAddress = agreed;
+        LogExternalAddress(agreed);
+        if (!Options.UseSecureNodeId || SecureNodeId.IsExempt(agreed) || SecureNodeId.IsValid(Id, agreed))
+            return;
+        var id = SecureNodeId.Generate(agreed, _random);
+        _table = _table.Rebuild(id);
+        LogSecureId(id, agreed);
+        IdChanged?.Invoke(id);
+        StartLookup(LookupKind.FindNode, id, NullListener.Instance);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        lock (_gate)
+        {
+            foreach (var lookup in _lookups.ToList())
+                lookup.Cancel();
+        }
+        if (_maintenance is not null)
+            await _maintenance.DisposeAsync();
+        _queries.Dispose();
+        await _transport.DisposeAsync();
+    }
+
+    private sealed class PingObserver(DhtNode node) : IQueryObserver
+    {
+        public void OnResponse(PendingQuery query, KrpcResponse response) => node._pinging.Remove(query.Destination);
+        public void OnError(PendingQuery query, KrpcError failure) => node._pinging.Remove(query.Destination);
+        public void OnSlow(PendingQuery query)
+        {
+        }
+        public void OnTimeout(PendingQuery query)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Malformed DHT datagram from {Source}: {Problem}")]
+    private partial void LogMalformed(IPEndPoint source, string? problem);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "DHT error {Code} '{Text}' from {Source}")]
+    private partial void LogErrorReceived(IPEndPoint source, int code, string text);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DHT external address is {Address}")]
+    private partial void LogExternalAddress(IPAddress address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DHT node id is now {Id} (BEP 42, from {Address})")]
+    private partial void LogSecureId(NodeId id, IPAddress address);
+}

@@ -1,0 +1,32 @@
+using AptP2P.Engine.Dht.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AptP2P.Engine.Dht;
+
+public static class DhtServiceCollectionExtensions
+{
+    /// <summary>Registers the DHT node (<see cref="IDht"/>), its options (<c>AptP2P:Dht</c>) and its persistence.</summary>
+    public static IServiceCollection AddAptP2PDht(this IServiceCollection services, IConfiguration configuration)
+    {
+        var bootstrapKey = configuration.GetSection(DhtOptions.SectionName).GetSection(nameof(DhtOptions.BootstrapNodes));
+        services.AddOptions<DhtOptions>()
+            .Bind(configuration.GetSection(DhtOptions.SectionName))
+            .PostConfigure(o =>
+            {
+                // Absent = the public routers; present but empty (AptP2P:Dht:BootstrapNodes=) = the saved table only.
+                o.BootstrapNodes = bootstrapKey.Exists()
+                    ? [.. o.BootstrapNodes.SelectMany(e => e.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))]
+                    : [.. DhtOptions.PublicRouters];
+            })
+            .ValidateDataAnnotations()
+            .Validate(o => o.BootstrapNodes.All(BootstrapEndpoint.IsValid), "AptP2P:Dht:BootstrapNodes must list host:port entries such as router.bittorrent.com:6881")
+            .ValidateOnStart();
+
+        services.AddSingleton<DhtStateStore>();
+        services.AddSingleton<DhtService>();
+        services.AddSingleton<IDht>(sp => sp.GetRequiredService<DhtService>());
+        services.AddHostedService(sp => sp.GetRequiredService<DhtService>());
+        return services;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Buffers;
+using AptP2P.Engine.Dht.Bencode;
+
+namespace AptP2P.Engine.Dht.Krpc;
+
+/// <summary>Writes KRPC messages. Keys are written in bencode order by construction (the strict decoder checks it in tests).</summary>
+public static class KrpcEncoder
+{
+    /// <summary>Our client version, BEP 20 style: two letters and two bytes.</summary>
+    public static ReadOnlySpan<byte> ClientVersion => "AP\0\u0001"u8;
+
+    public static string MethodName(KrpcMethod method) => method switch
+    {
+        KrpcMethod.Ping => "ping",
+        KrpcMethod.FindNode => "find_node",
+        KrpcMethod.GetPeers => "get_peers",
+        KrpcMethod.AnnouncePeer => "announce_peer",
+        KrpcMethod.Get => "get",
+        KrpcMethod.Put => "put",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Not a method we send."),
+    };
+
+    public static void WriteQuery(IBufferWriter<byte> output, KrpcQuery query)
+    {
+        var w = new BencodeWriter(output);
+        w.WriteDictionaryStart();
+        w.WriteString("a");
+        WriteArguments(w, query);
+        w.WriteString("q");
+        w.WriteString(MethodName(query.Method));
+        if (query.ReadOnly)
+            w.WriteInteger("ro", 1);
+        w.WriteString("t", query.TransactionId);
+        w.WriteString("v", ClientVersion);
+        w.WriteString("y", "q"u8);
+        w.WriteEnd();
+    }
+
+    private static void WriteArguments(BencodeWriter w, KrpcQuery q)
+    {
+        Span<byte> id = stackalloc byte[NodeId.Length];
+        Span<byte> target = stackalloc byte[NodeId.Length];
+        q.SenderId.CopyTo(id);
+        q.Target.CopyTo(target);
+        var put = q.Put;
+        w.WriteDictionaryStart();
+        if (put?.Cas is { } cas)
+            w.WriteInteger("cas", cas);
+        w.WriteString("id", id);
+        if (q.Method == KrpcMethod.AnnouncePeer)
+        {
+            w.WriteInteger("implied_port", q.ImpliedPort ? 1 : 0);
+            w.WriteString("info_hash", target);
+        }
+        if (q.Method == KrpcMethod.GetPeers)
+            w.WriteString("info_hash", target);
+        if (put?.Key is { } key)
+            w.WriteString("k", key);
+        if (q.Method == KrpcMethod.AnnouncePeer)
+            w.WriteInteger("port", q.Port);
+        if (put is { IsMutable: true })
+        {
+            if (put.Salt.Length > 0)
+                w.WriteString("salt", put.Salt);
+            w.WriteInteger("seq", put.Seq);
+            w.WriteString("sig", put.Signature ?? []);
+        }
+        if (q.Method == KrpcMethod.Get && q.Seq is { } seq)
+            w.WriteInteger("seq", seq);
+        if (q.Method is KrpcMethod.FindNode or KrpcMethod.Get)
+            w.WriteString("target", target);
+        if (q.Method is KrpcMethod.AnnouncePeer or KrpcMethod.Put)
+            w.WriteString("token", q.Token ?? []);
+        if (put is not null)
+        {
+            w.WriteString("v");
+            w.WriteRaw(put.Value);
+        }
+        w.WriteEnd();
+    }
+
+    public static void WriteResponse(IBufferWriter<byte> output, KrpcResponse response)
+    {
+        var w = new BencodeWriter(output);
+        Span<byte> scratch = stackalloc byte[CompactEndPoint.Length];
+        w.WriteDictionaryStart();
+        if (response.RequesterAddress is { } requester && CompactEndPoint.IsIPv4(requester))
+        {
+            CompactEndPoint.Write(requester, scratch);
+            w.WriteString("ip", scratch);
+        }
+        w.WriteString("r");
+        WriteBody(w, response);
+        w.WriteString("t", response.TransactionId);
+        w.WriteString("v", ClientVersion);
+        w.WriteString("y", "r"u8);
+        w.WriteEnd();
+    }
+
+    private static void WriteBody(BencodeWriter w, KrpcResponse r)
+    {
+        Span<byte> id = stackalloc byte[NodeId.Length];
+        r.SenderId.CopyTo(id);
+        w.WriteDictionaryStart();
+        w.WriteString("id", id);
+        if (r.Key is { } key)
+            w.WriteString("k", key);
+        if (r.Nodes.Count > 0)
+        {
+            var nodes = new byte[r.Nodes.Count * NodeContact.CompactLength];
+            for (var i = 0; i < r.Nodes.Count; i++)
+                r.Nodes[i].WriteCompact(nodes.AsSpan(i * NodeContact.CompactLength));
+            w.WriteString("nodes", nodes);
+        }
+        if (r.Seq is { } seq)
+            w.WriteInteger("seq", seq);
+        if (r.Signature is { } sig)
+            w.WriteString("sig", sig);
+        if (r.Token is { } token)
+            w.WriteString("token", token);
+        if (r.Value is { } value)
+        {
+            w.WriteString("v");
+            w.WriteRaw(value);
+        }
+        if (r.Values.Count > 0)
+        {
+            Span<byte> peer = stackalloc byte[CompactEndPoint.Length];
+            w.WriteString("values");
+            w.WriteListStart();
+            foreach (var endPoint in r.Values)
+            {
+                CompactEndPoint.Write(endPoint, peer);
+                w.WriteString(peer);
+            }
+            w.WriteEnd();
+        }
+        w.WriteEnd();
+    }
+
+    public static void WriteError(IBufferWriter<byte> output, KrpcError error)
+    {
+        var w = new BencodeWriter(output);
+        w.WriteDictionaryStart();
+        w.WriteString("e");
+        w.WriteListStart();
+        w.WriteInteger(error.Code);
+        w.WriteString(error.Text);
+        w.WriteEnd();
+        w.WriteString("t", error.TransactionId);
+        w.WriteString("v", ClientVersion);
+        w.WriteString("y", "e"u8);
+        w.WriteEnd();
+    }
+
+    /// <summary>Encodes any message into a new array (tests, tools).</summary>
+    public static byte[] ToArray(KrpcMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        switch (message)
+        {
+            case KrpcQuery q:
+                WriteQuery(buffer, q);
+                break;
+            case KrpcResponse r:
+                WriteResponse(buffer, r);
+                break;
+            case KrpcError e:
+                WriteError(buffer, e);
+                break;
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using AptP2P.Data;
+using AptP2P.Data.Dht;
+using AptP2P.Engine.Dht.Storage;
+using AptP2P.Engine.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace AptP2P.Engine.Dht.Persistence;
+
+/// <summary>What was saved of the DHT: our id, the routing table, and the values stored for others.</summary>
+public sealed record DhtSavedState(NodeId? Id, IReadOnlyList<(NodeContact Contact, DateTimeOffset LastSeen)> Nodes, IReadOnlyList<StoredPeer> Peers, IReadOnlyList<StoredItem> Items);
+
+/// <summary>
+/// Reads the DHT's tables at start and writes them through the <see cref="DatabaseWriter"/> in batches: the routing table as
+/// a snapshot every few minutes, stored peers and items as the changes collected since the last flush.
+/// </summary>
+public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWriter writer, TimeProvider time)
+{
+    public async Task<DhtSavedState> LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var self = await db.DhtSelf.AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+        var nodes = (await db.DhtRoutingEntries.AsNoTracking().ToListAsync(cancellationToken))
+            .Where(n => n.NodeId.Length == NodeId.Length && IPAddress.TryParse(n.Address, out _))
+            .Select(n => (new NodeContact(new NodeId(n.NodeId), new IPEndPoint(IPAddress.Parse(n.Address), n.Port)), DateTimeOffset.FromUnixTimeMilliseconds(n.LastSeenUnixMs)))
+            .ToList();
+        var peers = (await db.DhtStoredPeers.AsNoTracking().Where(p => p.ExpiresAtUnixMs > now).ToListAsync(cancellationToken))
+            .Where(p => p.InfoHash.Length == NodeId.Length && IPAddress.TryParse(p.Address, out _))
+            .Select(p => new StoredPeer(new NodeId(p.InfoHash), new IPEndPoint(IPAddress.Parse(p.Address), p.Port), p.ExpiresAtUnixMs))
+            .ToList();
+        var items = (await db.DhtStoredItems.AsNoTracking().Where(i => i.ExpiresAtUnixMs > now).ToListAsync(cancellationToken))
+            .Where(i => i.Target.Length == NodeId.Length)
+            .Select(i => new StoredItem(new NodeId(i.Target), i.Value, i.PublicKey, i.Salt ?? [], i.Seq, i.Signature, i.ExpiresAtUnixMs))
+            .ToList();
+        NodeId? id = self is { NodeId.Length: NodeId.Length } ? new NodeId(self.NodeId) : null;
+        return new DhtSavedState(id, nodes, peers, items);
+    }
+
+    /// <summary>Queues the routing table (and our id) as one snapshot, replacing the previous one.</summary>
+    public Task SaveRoutingTableAsync(NodeId self, IPAddress? external, IReadOnlyList<(NodeContact Contact, DateTimeOffset LastSeen)> nodes, CancellationToken cancellationToken)
+    {
+        var rows = nodes.Select(n => new DhtRoutingEntry
+        {
+            NodeId = n.Contact.Id.ToArray(),
+            Address = n.Contact.EndPoint.Address.ToString(),
+            Port = n.Contact.EndPoint.Port,
+            LastSeenUnixMs = n.LastSeen.ToUnixTimeMilliseconds(),
+        }).ToList();
+        var id = self.ToArray();
+        return writer.WriteAsync("DHT routing table", async (db, ct) =>
+        {
+            await db.DhtRoutingEntries.ExecuteDeleteAsync(ct);
+            db.DhtRoutingEntries.AddRange(rows);
+            var row = await db.DhtSelf.FirstOrDefaultAsync(ct);
+            if (row is null)
+                db.DhtSelf.Add(new DhtSelf { Id = 1, NodeId = id, ExternalAddress = external?.ToString() });
+            else
+            {
+                row.NodeId = id;
+                row.ExternalAddress = external?.ToString();
+            }
+            await db.SaveChangesAsync(ct);
+        }, cancellationToken);
+    }
+
+    /// <summary>Queues the stored peers and items changed since the last flush, and the removal of expired ones, as one batch.</summary>
+    public void EnqueueStoreChanges(List<StoredPeer> peers, List<StoredItem> items)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        writer.Enqueue("DHT stored values", async (db, ct) =>
+        {
+            foreach (var p in peers)
+            {
+                var key = p.Key.ToArray();
+                var address = p.Peer.Address.ToString();
+                await db.Database.ExecuteSqlAsync(
+                    $"INSERT INTO DhtStoredPeers (InfoHash, Address, Port, ExpiresAtUnixMs) VALUES ({key}, {address}, {p.Peer.Port}, {p.ExpiresAtMs}) ON CONFLICT(InfoHash, Address, Port) DO UPDATE SET ExpiresAtUnixMs = excluded.ExpiresAtUnixMs", ct);
+            }
+            foreach (var i in items)
+            {
+                var target = i.Target.ToArray();
+                await db.Database.ExecuteSqlAsync(
+                    $"INSERT INTO DhtStoredItems (Target, Value, PublicKey, Salt, Seq, Signature, ExpiresAtUnixMs) VALUES ({target}, {i.Value}, {i.Key}, {i.Salt}, {i.Seq}, {i.Signature}, {i.ExpiresAtMs}) ON CONFLICT(Target) DO UPDATE SET Value = excluded.Value, PublicKey = excluded.PublicKey, Salt = excluded.Salt, Seq = excluded.Seq, Signature = excluded.Signature, ExpiresAtUnixMs = excluded.ExpiresAtUnixMs", ct);
+            }
+            await db.DhtStoredPeers.Where(p => p.ExpiresAtUnixMs <= now).ExecuteDeleteAsync(ct);
+            await db.DhtStoredItems.Where(i => i.ExpiresAtUnixMs <= now).ExecuteDeleteAsync(ct);
+        });
+    }
+}

@@ -1,0 +1,121 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace AptP2P.Engine.Dht.Transport;
+
+/// <summary>The production transport: one IPv4 UDP socket and one receive loop with a pooled buffer.</summary>
+public sealed partial class UdpDhtTransport : IDhtTransport
+{
+    private const int BufferSize = 65536;
+
+    private readonly Socket _socket;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _receiveLoop;
+    private int _disposed;
+
+    public UdpDhtTransport(IPEndPoint bindTo, ILogger logger)
+    {
+        _logger = logger;
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            // Room for bursts (a lookup's answers arrive together); the kernel caps it at its own maximum.
+            _socket.ReceiveBufferSize = 1 << 20;
+            _socket.Bind(bindTo);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+    public long SendErrors { get; private set; }
+
+    public void Start(DatagramHandler handler) => _receiveLoop ??= Task.Run(() => ReceiveLoopAsync(handler, _stopping.Token));
+
+    public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, destination);
+        }
+        catch (SocketException ex)
+        {
+            SendErrors++;
+            LogSendFailed(destination, ex.SocketErrorCode);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping: nothing more goes out.
+        }
+    }
+
+    private async Task ReceiveLoopAsync(DatagramHandler handler, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                SocketReceiveFromResult result;
+                try
+                {
+                    result = await _socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, any, cancellationToken);
+                }
+                catch (SocketException ex)
+                {
+                    // ICMP errors from earlier sends surface here on some platforms; they say nothing about this socket.
+                    LogReceiveFailed(ex.SocketErrorCode);
+                    continue;
+                }
+                try
+                {
+                    handler(buffer.AsMemory(0, result.ReceivedBytes), (IPEndPoint)result.RemoteEndPoint);
+                }
+#pragma warning disable CA1031 // One bad packet must never stop the receive loop; the failure is logged.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogHandlerFailed((IPEndPoint)result.RemoteEndPoint, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        await _stopping.CancelAsync();
+        _socket.Dispose();
+        if (_receiveLoop is not null)
+            await _receiveLoop;
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "DHT send to {Destination} failed: {Error}")]
+    private partial void LogSendFailed(IPEndPoint destination, SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "DHT receive failed: {Error}")]
+    private partial void LogReceiveFailed(SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "DHT datagram from {Source} could not be handled")]
+    private partial void LogHandlerFailed(IPEndPoint source, Exception exception);
+}
