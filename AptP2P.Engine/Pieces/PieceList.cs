@@ -16,13 +16,21 @@ public sealed class PieceList
     public const int HashLength = 20;
 
     private readonly byte[] _hashes;
+    private readonly ContentHash? _wholeFile;
 
-    private PieceList(long fileSize, int pieceLength, byte[] hashes)
+    private PieceList(long fileSize, int pieceLength, byte[] hashes, ContentHash? wholeFile = null)
     {
         FileSize = fileSize;
         PieceLength = pieceLength;
         _hashes = hashes;
+        _wholeFile = wholeFile;
     }
+
+    /// <summary>A file of one piece: no list exists, the piece is checked against the file's own SHA-256.</summary>
+    public static PieceList SinglePiece(ContentHash file, long size) => new(size, (int)Math.Max(1, size), [], file);
+
+    /// <summary>True for the list of a one-piece file, which is never published or served.</summary>
+    public bool IsWholeFile => _wholeFile is not null;
 
     public long FileSize { get; }
     public int PieceLength { get; }
@@ -52,7 +60,15 @@ public sealed class PieceList
             return false;
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(bytes, digest);
-        return digest[..HashLength].SequenceEqual(_hashes.AsSpan(piece * HashLength, HashLength));
+        return Matches(piece, digest);
+    }
+
+    /// <summary>Checks a piece's full SHA-256 digest (computed incrementally by the caller).</summary>
+    public bool Matches(int piece, ReadOnlySpan<byte> sha256)
+    {
+        if (_wholeFile is { } whole)
+            return piece == 0 && new ContentHash(sha256) == whole;
+        return sha256[..HashLength].SequenceEqual(_hashes.AsSpan(piece * HashLength, HashLength));
     }
 
     /// <summary>Hashes a stored file's pieces (PROTOCOL.md §2.1).</summary>
