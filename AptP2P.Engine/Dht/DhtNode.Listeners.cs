@@ -21,6 +21,13 @@ public sealed partial class DhtNode
             await base.WaitAsync(cancel, cancellationToken);
         }
 
+        /// <summary>Considers an item from our own store (we may be among the nodes closest to the target).</summary>
+        public void Offer(Storage.StoredItem? stored)
+        {
+            if (stored is not null)
+                OnItem(new KrpcResponse([], default) { Value = stored.Value, Key = stored.Key, Signature = stored.Signature, Seq = stored.IsMutable ? stored.Seq : null }, null!);
+        }
+
         public override void OnItem(KrpcResponse response, NodeContact from)
         {
             if (response.Value is not { } value)

@@ -16,7 +16,11 @@ public sealed partial class DhtNode
         var listener = new PeerStreamListener();
         Lookup lookup;
         lock (_gate)
+        {
+            // We may be one of the nodes closest to the key ourselves: what others announced to us counts too.
+            listener.OnPeers(Peers.Get(key.Id, MaxValuesPerResponse, _random));
             lookup = StartLookup(LookupKind.GetPeers, key.Id, listener);
+        }
         try
         {
             // WaitToReadAsync rather than ReadAllAsync: it resumes on the caller's context, which keeps simulations on one thread.
@@ -59,8 +63,11 @@ public sealed partial class DhtNode
     }
 
     /// <summary>BEP 44 put of an immutable item (target = SHA-1 of the bencoded value).</summary>
+    /// <exception cref="ArgumentException">The value is not one strict bencoded value of at most 1000 bytes.</exception>
     public async Task<int> PutImmutableAsync(byte[] value, CancellationToken cancellationToken = default)
     {
+        if (value.Length > KrpcDecoder.MaxValueLength || !Bencode.BencodeDocument.IsValid(value))
+            throw new ArgumentException("A BEP 44 value is one bencoded value of at most 1000 bytes.", nameof(value));
         var target = NodeId.Sha1(value);
         var lookup = await LookupAsync(LookupKind.GetItem, target, cancellationToken: cancellationToken);
         var put = new PutArguments(value, null, null, [], 0, null);
@@ -77,7 +84,10 @@ public sealed partial class DhtNode
         var listener = new ItemListener(target, publicKey, salt, firstValid);
         Lookup lookup;
         lock (_gate)
+        {
+            listener.Offer(Items.Find(target));
             lookup = StartLookup(LookupKind.GetItem, target, listener);
+        }
         await listener.WaitAsync(() => { lock (_gate) lookup.Cancel(); }, cancellationToken);
         return listener.Best;
     }
@@ -88,7 +98,10 @@ public sealed partial class DhtNode
         var listener = new ItemListener(target, null, [], firstValid: true);
         Lookup lookup;
         lock (_gate)
+        {
+            listener.Offer(Items.Find(target));
             lookup = StartLookup(LookupKind.GetItem, target, listener);
+        }
         await listener.WaitAsync(() => { lock (_gate) lookup.Cancel(); }, cancellationToken);
         return listener.Immutable;
     }

@@ -107,7 +107,7 @@ public sealed partial class DhtNode : IAsyncDisposable
             switch (result.Message)
             {
                 case KrpcQuery query:
-                    if (!_limiter.Allow(source.Address))
+                    if (!IsRateExempt(source) && !_limiter.Allow(source.Address))
                     {
                         _counters.Dropped++;
                         return;
@@ -122,7 +122,7 @@ public sealed partial class DhtNode : IAsyncDisposable
                     break;
                 default:
                     _counters.Malformed++;
-                    if (result.ShouldAnswerWithError && _limiter.Allow(source.Address))
+                    if (result.ShouldAnswerWithError && (IsRateExempt(source) || _limiter.Allow(source.Address)))
                         SendMessage(new KrpcError(result.TransactionId!, KrpcErrorCode.Protocol, result.Problem ?? "malformed"), source);
                     LogMalformed(source, result.Problem);
                     break;
@@ -223,6 +223,9 @@ public sealed partial class DhtNode : IAsyncDisposable
             return;
         SendQuery(new KrpcQuery([], KrpcMethod.Ping, Id), destination, expectedId, new PingObserver(this));
     }
+
+    /// <summary>Loopback is this machine: several nodes may share it (tests, a second node on 127.0.0.x), so it is not rate limited.</summary>
+    private static bool IsRateExempt(IPEndPoint source) => IPAddress.IsLoopback(source.Address);
 
     internal bool IsOwnEndPoint(IPEndPoint endPoint) =>
         endPoint.Port == LocalEndPoint.Port && (endPoint.Address.Equals(LocalEndPoint.Address) || endPoint.Address.Equals(ExternalAddress)

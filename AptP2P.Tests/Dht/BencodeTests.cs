@@ -112,6 +112,38 @@ public sealed class BencodeTests
     }
 
     [Fact]
+    public void Parsing_a_packet_allocates_only_the_document()
+    {
+        var packet = AptP2P.Engine.Dht.Krpc.KrpcEncoder.ToArray(new AptP2P.Engine.Dht.Krpc.KrpcResponse([1, 2], AptP2P.Engine.Dht.NodeId.Random())
+        {
+            Nodes = Enumerable.Range(0, 8).Select(i => new AptP2P.Engine.Dht.NodeContact(AptP2P.Engine.Dht.NodeId.Random(), new System.Net.IPEndPoint(i + 1, 6881))).ToList(),
+            Token = [1, 2, 3, 4],
+        });
+        var total = 0;
+        for (var i = 0; i < 100; i++)
+            total += ParseAndWalk(packet);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+            total += ParseAndWalk(packet);
+        var perParse = (GC.GetAllocatedBytesForCurrentThread() - before) / 10_000.0;
+        Assert.Equal(10_100 * 208, total);
+        // The document object itself; tokens come from the pool and values are spans over the packet.
+        Assert.True(perParse <= 64, $"{perParse} bytes per parse");
+
+        static int ParseAndWalk(byte[] data)
+        {
+            if (!BencodeDocument.TryParse(data, out var document, out _))
+                return -1;
+            using (document)
+            {
+                document!.Root.TryGetProperty("r"u8, out var r);
+                r.TryGetProperty("nodes"u8, out var nodes);
+                return nodes.GetBytes().Length;
+            }
+        }
+    }
+
+    [Fact]
     public void Random_bytes_never_throw()
     {
         var random = new Random(5);

@@ -51,6 +51,17 @@ public sealed class Bep44VectorTests
     }
 
     [Fact]
+    public void Values_that_are_not_bencode_or_too_big_are_refused_before_signing()
+    {
+        var seed = new byte[32];
+        Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, [], 1, "d1:ai1ee1:b"u8));
+        Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, [], 1, "not bencode"u8));
+        Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, [], 1, new Engine.Dht.Bencode.BencodeString(new byte[997]).ToArray()));
+        Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, new byte[65], 1, "i1e"u8));
+        Assert.Equal(1000, MutableItem.Create(seed, [], 1, new Engine.Dht.Bencode.BencodeString(new byte[996]).ToArray()).Value.Length);
+    }
+
+    [Fact]
     public void Piece_list_items_are_identical_from_every_publisher_and_verify()
     {
         var file = ContentHash.Compute("some file"u8);

@@ -76,6 +76,40 @@ public sealed class DhtHostTests
     }
 
     [Fact]
+    public async Task The_peer_lookup_endpoint_finds_an_announced_peer_through_the_engine_api()
+    {
+        var peers = await StartPeersAsync(3);
+        try
+        {
+            var key = new InfoHash(NodeId.Random());
+            Assert.True(await peers[0].AnnounceAsync(key, 5555, Ct) > 0);
+            var routers = peers.Select((p, i) => $"AptP2P:Dht:BootstrapNodes:{i}=127.0.0.1:{p.LocalEndPoint.Port}").ToArray();
+            await using var node = await AptP2PNode.StartAsync(settings: routers);
+            var dht = node.Get<DhtService>();
+            Assert.True(await WaitUntilAsync(() => dht.Node!.IsBootstrapped, TimeSpan.FromSeconds(20)), "never bootstrapped");
+
+            using var http = new HttpClient { BaseAddress = node.BaseUri };
+            var answer = await http.GetFromJsonAsync<JsonElement>("api/dht/peers/" + key, Ct);
+            var found = answer.GetProperty("peers").EnumerateArray().Select(p => p.GetString()).ToList();
+            Assert.Contains("127.0.0.1:5555", found);
+            Assert.True(answer.GetProperty("firstPeerMs").GetDouble() <= answer.GetProperty("elapsedMs").GetDouble());
+
+            // The same node publishes a piece list through IDht, and one of the other nodes reads it back.
+            var file = Engine.ContentHash.Compute("host piece list"u8);
+            var v = "d1:li262144e1:p40:01234567890123456789012345678901234567891:si300000ee"u8.ToArray();
+            await node.Get<IDht>().PublishPieceListAsync(file, v, Ct);
+            Assert.Equal(3, peers.Count(p => p.GetStatistics().StoredItems > 0));
+            Assert.Equal(v, await peers[2].FetchPieceListAsync(file, Ct));
+            Assert.Equal(v, await node.Get<IDht>().FetchPieceListAsync(file, Ct));
+        }
+        finally
+        {
+            foreach (var peer in peers)
+                await peer.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Diagnostics_are_refused_to_clients_that_are_not_allowed()
     {
         await using var node = await AptP2PNode.StartAsync(settings: [NoRouters, "AptP2P:AllowedClients:0=192.0.2.0/24"]);

@@ -21,7 +21,8 @@ public sealed class FuzzTests
     {
         var logs = new LogCollector();
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs));
-        var options = new DhtOptions { MaxQueriesPerSecondPerAddress = 1_000_000, QueryBurstPerAddress = 1_000_000 };
+        // Loopback is exempt from the per-address limit, so every datagram reaches the decoder and the handlers.
+        var options = new DhtOptions();
         // Any exception escaping the packet handler is logged as an error by the transport: the collector sees it.
         await using var node = new DhtNode(
             new UdpDhtTransport(new IPEndPoint(IPAddress.Loopback, 0), loggers.CreateLogger("udp")),

@@ -104,8 +104,8 @@ public sealed class NodeBehaviourTests : IAsyncLifetime
         var forged = item with { Signature = (byte[])item.Signature.Clone() };
         forged.Signature[0] ^= 1;
         Assert.Equal(KrpcErrorCode.InvalidSignature, Assert.IsType<KrpcError>(Put(From(forged))).Code);
-        var salted = MutableItem.Create(seed, new byte[65], 1, "3:abc"u8);
-        Assert.Equal(KrpcErrorCode.SaltTooBig, Assert.IsType<KrpcError>(Put(From(salted))).Code);
+        // Our own signer refuses such a salt, so the put is made by hand: the size is checked before the signature.
+        Assert.Equal(KrpcErrorCode.SaltTooBig, Assert.IsType<KrpcError>(Put(From(item) with { Salt = new byte[65] })).Code);
 
         Assert.IsType<KrpcResponse>(Put(From(item)));
         var older = MutableItem.Create(seed, [], 4, "3:old"u8);

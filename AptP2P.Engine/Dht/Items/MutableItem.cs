@@ -46,8 +46,14 @@ public sealed record MutableItem(byte[] Key, byte[] Salt, long Seq, byte[] Value
     }
 
     /// <summary>Signs a value with the key pair generated from a 32-byte Ed25519 seed (deterministic: same inputs, same item).</summary>
+    /// <exception cref="ArgumentException">The value is not one strict bencoded value of at most 1000 bytes, or the salt is over 64 bytes.</exception>
     public static MutableItem Create(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> salt, long seq, ReadOnlySpan<byte> value)
     {
+        // A value that is not bencode would corrupt the put message it is embedded in: refuse it here, loudly.
+        if (value.Length > Krpc.KrpcDecoder.MaxValueLength || !BencodeDocument.IsValid(value.ToArray()))
+            throw new ArgumentException("A BEP 44 value is one bencoded value of at most 1000 bytes.", nameof(value));
+        if (salt.Length > Krpc.KrpcDecoder.MaxSaltLength)
+            throw new ArgumentException("A BEP 44 salt has at most 64 bytes.", nameof(salt));
         var algorithm = SignatureAlgorithm.Ed25519;
         using var key = NSec.Cryptography.Key.Import(algorithm, seed, KeyBlobFormat.RawPrivateKey);
         var publicKey = key.PublicKey.Export(KeyBlobFormat.RawPublicKey);

@@ -115,6 +115,7 @@ public sealed class Lookup : IQueryObserver
             _active++;
             _sent++;
             next.Query = _node.SendLookupQuery(Kind, Target, next.EndPoint, next.Id, this);
+            next.Outstanding++;
         }
         if (!_finished && IsDone())
             Finish(cancelled: false);
@@ -131,19 +132,26 @@ public sealed class Lookup : IQueryObserver
                     return true;
                 case CandidateState.Fresh or CandidateState.InFlight:
                     return false;
+                case CandidateState.Slow when candidate.RetryPending:
+                    // One of the closest went quiet and was asked again (a lost datagram is likelier than a dead node):
+                    // wait for that second chance, which is bounded by its own slow threshold.
+                    return false;
             }
         }
         // Every candidate asked: done once nothing is in flight, unless only slow answers could still bring anything.
         return _active == 0 && (responded > 0 || _slow == 0);
     }
 
-    private LookupCandidate? CandidateFor(PendingQuery query) => _candidates.Find(c => ReferenceEquals(c.Query, query));
+    private LookupCandidate? CandidateFor(PendingQuery query) =>
+        _candidates.Find(c => ReferenceEquals(c.Query, query) || ReferenceEquals(c.Retry, query));
 
     public void OnResponse(PendingQuery query, KrpcResponse response)
     {
         var candidate = CandidateFor(query);
-        if (candidate is null)
+        if (candidate is null || candidate.State is CandidateState.Responded)
             return;
+        candidate.Outstanding--;
+        candidate.RetryPending = false;
         Release(candidate);
         _responses++;
         candidate.State = CandidateState.Responded;
@@ -180,19 +188,56 @@ public sealed class Lookup : IQueryObserver
     public void OnSlow(PendingQuery query)
     {
         var candidate = CandidateFor(query);
-        if (candidate is null || candidate.State != CandidateState.InFlight)
+        if (candidate is null)
+            return;
+        if (ReferenceEquals(candidate.Retry, query))
+        {
+            candidate.RetryPending = false;
+            Pump();
+            return;
+        }
+        if (candidate.State != CandidateState.InFlight)
             return;
         candidate.State = CandidateState.Slow;
         _active--;
         _slow++;
+        if (!_finished && candidate.Retry is null && IsAmongClosest(candidate))
+        {
+            candidate.Retry = _node.SendLookupQuery(Kind, Target, candidate.EndPoint, candidate.Id, this);
+            candidate.RetryPending = true;
+            candidate.Outstanding++;
+            _sent++;
+        }
         Pump();
+    }
+
+    /// <summary>True when fewer than K live candidates are closer than this one.</summary>
+    private bool IsAmongClosest(LookupCandidate candidate)
+    {
+        var closer = 0;
+        foreach (var c in _candidates)
+        {
+            if (ReferenceEquals(c, candidate))
+                return true;
+            if (c.State != CandidateState.Failed && ++closer >= _k)
+                return false;
+        }
+        return false;
     }
 
     private void Fail(PendingQuery query)
     {
         var candidate = CandidateFor(query);
-        if (candidate is null)
+        if (candidate is null || candidate.State is CandidateState.Responded or CandidateState.Failed)
             return;
+        if (ReferenceEquals(candidate.Retry, query))
+            candidate.RetryPending = false;
+        // The other query to this node may still be answered.
+        if (--candidate.Outstanding > 0)
+        {
+            Pump();
+            return;
+        }
         Release(candidate);
         candidate.State = CandidateState.Failed;
         Pump();
@@ -237,5 +282,9 @@ public sealed class Lookup : IQueryObserver
         public CandidateState State { get; set; }
         public byte[]? Token { get; set; }
         public PendingQuery? Query { get; set; }
+        /// <summary>The second query sent when the first went slow (once, and only to one of the K closest).</summary>
+        public PendingQuery? Retry { get; set; }
+        public bool RetryPending { get; set; }
+        public int Outstanding { get; set; }
     }
 }
