@@ -54,6 +54,17 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TrafficStatistics>();
         services.AddSingleton<Peers.PeerScoreBoard>();
         services.AddSingleton<MirrorDownload>();
+        services.AddSingleton<Transfers.Swarm.SwarmDownload>();
+        services.AddSingleton<Peers.PeerClient>();
+        services.AddSingleton<Peers.UploadGate>();
+        services.AddSingleton<Pieces.PieceListStore>();
+        services.AddSingleton<Peers.Announcer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Peers.Announcer>());
+        services.AddOptions<PeerOptions>()
+            .Bind(configuration.GetSection(PeerOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => ByteSize.TryParse(o.UploadRateLimit, out _), "AptP2P:Peers:UploadRateLimit must be a rate in bytes per second such as 0 (unlimited), 512K or 10M")
+            .ValidateOnStart();
         services.AddSingleton<TransferCoordinator>();
 
         services.AddHostedService<EngineStartup>();

@@ -52,6 +52,8 @@ public sealed class AptP2PNode : IAsyncDisposable
             $"--AptP2P:Port={port}",
             $"--AptP2P:BindAddress={bindAddress}",
             $"--AptP2P:DataDirectory={dataDirectory}",
+            // Never the public routers: a test node knows only the nodes a test gives it (settings may override this).
+            "--AptP2P:Dht:BootstrapNodes=",
             .. settings.Select(s => "--" + s),
         ];
         var app = AptP2PHost.Build(args, builder =>

@@ -4,6 +4,7 @@ using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Web.Access;
 using AptP2P.Web.Dht;
+using AptP2P.Web.Peers;
 using AptP2P.Web.Proxy;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -56,6 +57,7 @@ public static class AptP2PHost
         });
 
         app.MapDhtApi();
+        app.MapPeerProtocol();
         app.MapMethods("/", ["GET", "HEAD"], (IOptions<AptP2POptions> options) =>
             Results.Text($"AptP2P is running. Prefix your sources.list entries with http://localhost:{options.Value.Port}/\n"));
         return app;

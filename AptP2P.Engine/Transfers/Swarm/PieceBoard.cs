@@ -27,31 +27,47 @@ internal sealed class PieceBoard(int count)
             return _states[piece] == State.Done;
     }
 
-    /// <summary>The lowest missing piece; when none is missing and <paramref name="endgame"/> is set, the least-claimed piece in flight.</summary>
-    public int? Claim(bool endgame, Func<int, bool>? skip = null)
+    /// <summary>
+    /// The lowest missing piece (the claimant writes it in place); when none is missing and <paramref name="endgame"/> is set,
+    /// a piece in flight that only one source works on (a duplicate: kept in memory until verified).
+    /// </summary>
+    public (int Piece, bool Duplicate)? Claim(bool endgame)
     {
         lock (_lock)
         {
             for (var i = _prefix; i < count; i++)
             {
-                if (_states[i] == State.Missing && (skip is null || !skip(i)))
+                if (_states[i] == State.Missing)
                 {
                     _states[i] = State.InFlight;
                     _claims[i]++;
-                    return i;
+                    return (i, false);
                 }
             }
             if (!endgame)
                 return null;
-            int? best = null;
             for (var i = _prefix; i < count; i++)
             {
-                if (_states[i] == State.InFlight && _claims[i] < 2 && (skip is null || !skip(i)) && (best is null || _claims[i] < _claims[best.Value]))
-                    best = i;
+                if (_states[i] == State.InFlight && _claims[i] == 1)
+                {
+                    _claims[i]++;
+                    return (i, true);
+                }
             }
-            if (best is { } piece)
-                _claims[piece]++;
-            return best;
+            return null;
+        }
+    }
+
+    /// <summary>Claims one given piece if it is missing (a stream passing over it).</summary>
+    public bool TryClaim(int piece)
+    {
+        lock (_lock)
+        {
+            if (_states[piece] != State.Missing)
+                return false;
+            _states[piece] = State.InFlight;
+            _claims[piece]++;
+            return true;
         }
     }
 
