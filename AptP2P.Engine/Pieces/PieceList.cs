@@ -128,7 +128,7 @@ public sealed class PieceList
         using (document)
         {
             var root = document!.Root;
-            if (root.Kind != BencodeKind.Dictionary || root.Count != 3
+            if (root.Kind != BencodeKind.Dictionary || root.Count != 6 // three keys and their values
                 || !root.TryGetProperty("l"u8, out var l) || !l.TryGetInteger(out var pieceLength)
                 || !root.TryGetProperty("s"u8, out var s) || !s.TryGetInteger(out var size)
                 || !root.TryGetProperty("p"u8, out var p) || !p.TryGetString(out var hashes))

@@ -26,6 +26,7 @@ public sealed class AptP2PNode : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+    public string BindAddress { get; private set; } = "127.0.0.1";
     public LogCollector Logs { get; }
     public IServiceProvider Services => _app.Services;
     public Uri BaseUri { get; private set; } = null!;
@@ -64,7 +65,7 @@ public sealed class AptP2PNode : IAsyncDisposable
             builder.Logging.AddFilter("System", LogLevel.Warning);
             builder.Logging.AddProvider(logs);
         });
-        var node = new AptP2PNode(app, dataDirectory, owns, logs);
+        var node = new AptP2PNode(app, dataDirectory, owns, logs) { BindAddress = bindAddress };
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         node.BaseUri = new Uri(address.EndsWith('/') ? address : address + "/");

@@ -87,30 +87,33 @@ public sealed partial class SwarmDownload(
     }
 
     /// <summary>The DHT item and the first peers' <c>/pieces</c> race; the first list that validates wins.</summary>
-    private async Task<PieceList?> FetchPieceListAsync(ContentHash hash, long size, PeerDiscovery discovery, CancellationToken cancellationToken)
+    private Task<PieceList?> FetchPieceListAsync(ContentHash hash, long size, PeerDiscovery discovery, CancellationToken cancellationToken)
     {
         var found = new TaskCompletionSource<PieceList?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var attempts = new List<Task>
+        var fromDht = Task.Run(async () =>
         {
-            Task.Run(async () =>
-            {
-                var encoded = await dht.FetchPieceListAsync(hash, cancellationToken);
-                if (encoded is not null && PieceList.TryDecode(encoded, size) is { } list)
-                    found.TrySetResult(list);
-            }, cancellationToken),
-        };
-        await foreach (var peer in discovery.Subscribe().ReadAllAsync(cancellationToken).Take(3))
+            var encoded = await dht.FetchPieceListAsync(hash, cancellationToken);
+            if (encoded is not null && PieceList.TryDecode(encoded, size) is { } list)
+                found.TrySetResult(list);
+        }, cancellationToken);
+        var fromPeers = Task.Run(async () =>
         {
-            attempts.Add(Task.Run(async () =>
+            var asked = new List<Task>();
+            await foreach (var peer in discovery.Subscribe().ReadAllAsync(cancellationToken))
             {
-                if (await peers.GetPieceListAsync(peer, hash, cancellationToken) is { } encoded && PieceList.TryDecode(encoded, size) is { } list)
-                    found.TrySetResult(list);
-            }, cancellationToken));
-            if (found.Task.IsCompleted)
-                break;
-        }
-        _ = Task.WhenAll(attempts).ContinueWith(_ => found.TrySetResult(null), TaskScheduler.Default);
-        return await found.Task;
+                if (found.Task.IsCompleted || asked.Count >= 3)
+                    break;
+                asked.Add(Task.Run(async () =>
+                {
+                    if (await peers.GetPieceListAsync(peer, hash, cancellationToken) is { } encoded && PieceList.TryDecode(encoded, size) is { } list)
+                        found.TrySetResult(list);
+                }, cancellationToken));
+            }
+            await Task.WhenAll(asked);
+        }, cancellationToken);
+        // When every attempt has ended without a list, say so instead of leaving the caller to its timeout.
+        _ = Task.WhenAll(fromDht, fromPeers).ContinueWith(_ => found.TrySetResult(null), TaskScheduler.Default);
+        return found.Task;
     }
 
     private async Task<T?> WithinAsync<T>(Task<T?> task, TimeSpan limit, CancellationToken cancellationToken) where T : class
