@@ -44,15 +44,19 @@ public sealed partial class ContentStore(
     public CacheEntry? Find(ContentHash hash) => _entries.GetValueOrDefault(hash);
 
     /// <summary>Opens a stored file for reading, or returns null when it is not (or no longer) in the store.</summary>
-    public CacheLease? TryOpen(ContentHash hash)
+    /// <param name="touch">False for the node's own housekeeping reads (piece lists), which must not make a file look used.</param>
+    public CacheLease? TryOpen(ContentHash hash, bool touch = true)
     {
         if (!_entries.TryGetValue(hash, out var entry))
             return null;
         try
         {
             var handle = File.OpenHandle(directory.PathOf(hash), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            entry.Touch(time.GetUtcNow());
-            _touched.TryAdd(hash, 0);
+            if (touch)
+            {
+                entry.Touch(time.GetUtcNow());
+                _touched.TryAdd(hash, 0);
+            }
             return new CacheLease(entry, handle);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

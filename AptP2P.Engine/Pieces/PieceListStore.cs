@@ -31,7 +31,7 @@ public sealed class PieceListStore(ContentStore store, IDbContextFactory<AptDb> 
                 return Remember(hash, stored);
         }
 
-        using var lease = store.TryOpen(hash);
+        using var lease = store.TryOpen(hash, touch: false);
         if (lease is null)
             return null;
         var encoded = await Task.Run(() => PieceList.Compute(lease.Handle, lease.Entry.Size).Encode(), cancellationToken);
