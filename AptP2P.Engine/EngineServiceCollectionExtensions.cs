@@ -60,6 +60,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<Pieces.PieceListStore>();
         services.AddSingleton<Peers.Announcer>();
         services.AddHostedService(sp => sp.GetRequiredService<Peers.Announcer>());
+        services.AddSingleton<Peers.SharedDirectoryScanner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Peers.SharedDirectoryScanner>());
         services.AddOptions<PeerOptions>()
             .Bind(configuration.GetSection(PeerOptions.SectionName))
             .ValidateDataAnnotations()

@@ -51,7 +51,14 @@ public sealed partial class ContentStore(
             return null;
         try
         {
-            var handle = File.OpenHandle(directory.PathOf(hash), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            var handle = File.OpenHandle(entry.ExternalPath ?? directory.PathOf(hash), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            if (entry.ExternalPath is not null && RandomAccess.GetLength(handle) != entry.Size)
+            {
+                // Someone changed a shared file in place: it is no longer the file we hashed.
+                handle.Dispose();
+                Forget(entry);
+                return null;
+            }
             if (touch)
             {
                 entry.Touch(time.GetUtcNow());
@@ -98,6 +105,20 @@ public sealed partial class ContentStore(
         return entry;
     }
 
+    /// <summary>
+    /// Shares a file that lives outside the cache, read-only, after its SHA-256 was computed and found in the archive
+    /// metadata. It is never moved or deleted; forgetting it only stops sharing it.
+    /// </summary>
+    public CacheEntry? AddExternal(string path, ContentHash hash, long size)
+    {
+        var now = time.GetUtcNow();
+        var entry = new CacheEntry(hash, size, verified: true, now, now, 0) { ExternalPath = path };
+        if (!_entries.TryAdd(hash, entry))
+            return null;
+        Added?.Invoke(entry);
+        return entry;
+    }
+
     /// <summary>Removes a file unless someone is reading it.</summary>
     public bool TryRemove(ContentHash hash)
     {
@@ -121,7 +142,7 @@ public sealed partial class ContentStore(
             {
                 if (TotalSize <= limit)
                     break;
-                if (entry.Readers > 0)
+                if (entry.Readers > 0 || entry.ExternalPath is not null)
                     continue;
                 LogEvicted(entry.Hash, entry.Size, entry.LastAccess);
                 Delete(entry);
@@ -161,6 +182,12 @@ public sealed partial class ContentStore(
 
     private void Delete(CacheEntry entry)
     {
+        if (entry.ExternalPath is not null)
+        {
+            if (_entries.TryRemove(entry.Hash, out _))
+                Removed?.Invoke(entry);
+            return;
+        }
         if (!_entries.TryRemove(entry.Hash, out _))
             return;
         Interlocked.Add(ref _totalSize, -entry.Size);
@@ -178,6 +205,12 @@ public sealed partial class ContentStore(
 
     private void Forget(CacheEntry entry)
     {
+        if (entry.ExternalPath is not null)
+        {
+            if (_entries.TryRemove(entry.Hash, out _))
+                Removed?.Invoke(entry);
+            return;
+        }
         if (_entries.TryRemove(entry.Hash, out _))
         {
             Interlocked.Add(ref _totalSize, -entry.Size);

@@ -55,6 +55,8 @@ public sealed class AptP2PNode : IAsyncDisposable
             $"--AptP2P:DataDirectory={dataDirectory}",
             // Never the public routers: a test node knows only the nodes a test gives it (settings may override this).
             "--AptP2P:Dht:BootstrapNodes=",
+            // Not the machine's /var/cache/apt/archives: a test shares only directories it names.
+            "--AptP2P:Peers:SharedDirectories:0=",
             .. settings.Select(s => "--" + s),
         ];
         var app = AptP2PHost.Build(args, builder =>
