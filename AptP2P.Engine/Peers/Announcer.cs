@@ -24,6 +24,7 @@ public sealed partial class Announcer : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(25);
     private const int AnnouncesPerSecond = 10;
+    private static readonly TimeSpan Postponed = TimeSpan.FromSeconds(3);
     private const int Parallel = 4;
 
     private readonly IDht _dht;
@@ -113,6 +114,12 @@ public sealed partial class Announcer : BackgroundService
             {
                 if (!_options.CurrentValue.Announce || _node.HttpPort == 0 || _store.Find(hash) is not { Verified: true } entry)
                     continue;
+                if (_dht.GetStatistics().RoutingTableSize == 0)
+                {
+                    // Nobody to tell yet (still bootstrapping, or alone): an announce now would be lost for 25 minutes.
+                    _due[hash] = _time.GetUtcNow() + Postponed;
+                    continue;
+                }
                 using var permit = await _rate.AcquireAsync(1, stoppingToken);
                 await AnnounceAsync(entry, stoppingToken);
             }

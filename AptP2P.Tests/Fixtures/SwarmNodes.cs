@@ -1,3 +1,6 @@
+using System.Net;
+using AptP2P.Engine;
+using AptP2P.Engine.Dht;
 using AptP2P.Engine.Mirrors;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +26,27 @@ public sealed class SwarmNodes : IAsyncDisposable
         var node = await AptP2PNode.StartAsync(LogLevel.Debug, null, address, 0, [.. bootstrap, .. settings]);
         _nodes.Add(node);
         return node;
+    }
+
+    /// <summary>Waits until <paramref name="seeker"/>'s DHT lookups find <paramref name="holder"/> for every file.</summary>
+    public static async Task WaitUntilFoundAsync(AptP2PNode seeker, AptP2PNode holder, IEnumerable<ContentHash> files, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var expected = new IPEndPoint(IPAddress.Parse(holder.BindAddress), holder.Port);
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var file in files)
+        {
+            while (true)
+            {
+                var found = false;
+                await foreach (var peer in seeker.Get<IDht>().FindPeersAsync(InfoHash.FromFile(file), cancellationToken))
+                    found |= peer.Equals(expected);
+                if (found)
+                    break;
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"{seeker.BindAddress} never found {holder.BindAddress} for {file}:\n{holder.Logs}");
+                await Task.Delay(100, cancellationToken);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,5 @@
-using System.Net;
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
-using AptP2P.Engine.Dht;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers;
 using AptP2P.Tests.Fixtures;
@@ -112,25 +110,6 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
 
     private AptClient Client(AptP2PNode node) => fixture.CreateClient(new Uri(node.PrefixFor(_mirror.HostPort)));
 
-    /// <summary>Waits until <paramref name="seeker"/>'s DHT lookups find <paramref name="holder"/> for every package.</summary>
-    internal async Task WaitUntilFoundAsync(AptP2PNode seeker, AptP2PNode holder, IEnumerable<string> packages)
-    {
-        var expected = new IPEndPoint(IPAddress.Parse(holder.BindAddress), holder.Port);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        foreach (var name in packages)
-        {
-            var key = InfoHash.FromFile(ContentHash.Parse(fixture.Repository.Package(name).Sha256));
-            while (true)
-            {
-                var found = false;
-                await foreach (var peer in seeker.Get<IDht>().FindPeersAsync(key, Ct))
-                    found |= peer.Equals(expected);
-                if (found)
-                    break;
-                if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"{seeker.BindAddress} never found {holder.BindAddress} for {name}:\n{holder.Logs}");
-                await Task.Delay(100, Ct);
-            }
-        }
-    }
+    private Task WaitUntilFoundAsync(AptP2PNode seeker, AptP2PNode holder, IEnumerable<string> packages) =>
+        SwarmNodes.WaitUntilFoundAsync(seeker, holder, packages.Select(n => ContentHash.Parse(fixture.Repository.Package(n).Sha256)), TimeSpan.FromSeconds(30), Ct);
 }

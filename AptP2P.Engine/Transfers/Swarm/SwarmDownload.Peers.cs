@@ -12,6 +12,11 @@ public sealed partial class SwarmDownload
     private static readonly TimeSpan PeerStall = TimeSpan.FromSeconds(3);
     private const int MaxPeerFailures = 2;
 
+    private readonly ResizableLimit _pieceRequests = new(() => options.CurrentValue.MaxConcurrentPieceRequests);
+
+    /// <summary>Peers scoring below this (mostly failures) are not asked at all.</summary>
+    private const double MinPeerScore = 0.1;
+
     private enum PieceOutcome { Done, Lost, Bad, NotHeld, Busy, Failed }
 
     /// <summary>One request stream to one peer: claims pieces (lowest first, duplicates at the end) until the file is done.</summary>
@@ -29,7 +34,17 @@ public sealed partial class SwarmDownload
                     continue;
                 }
 
-                var outcome = await FetchPieceAsync(session, peer, claim.Piece, claim.Duplicate, cancellationToken);
+                PieceOutcome outcome;
+                // AptP2P:Peers:MaxConcurrentPieceRequests bounds piece requests over all peers and files.
+                await _pieceRequests.WaitAsync(cancellationToken);
+                try
+                {
+                    outcome = await FetchPieceAsync(session, peer, claim.Piece, claim.Duplicate, cancellationToken);
+                }
+                finally
+                {
+                    _pieceRequests.Release();
+                }
                 switch (outcome)
                 {
                     case PieceOutcome.Done or PieceOutcome.Lost:

@@ -25,6 +25,8 @@ public sealed partial class SwarmDownload
         {
             await foreach (var peer in discovery.Subscribe().ReadAllAsync(lifetime.Token))
             {
+                if (scores.ScoreOf(peer) < MinPeerScore)
+                    continue;
                 var perPeer = Math.Max(1, Math.Min(options.CurrentValue.MaxDownloadsPerPeer, list.Count));
                 for (var i = 0; i < perPeer; i++)
                 {
