@@ -2,6 +2,7 @@ using AptP2P.Bench;
 using AptP2P.Engine.Apt;
 
 // dotnet run -c Release --project AptP2P.Bench -- proxy      (all issue-2 figures)
+// dotnet run -c Release --project AptP2P.Bench -- swarm      (all issue-4 figures)
 // dotnet run -c Release --project AptP2P.Bench -- metadata   (parse rates of the metadata readers alone)
 var command = args.Length > 0 ? args[0] : "proxy";
 switch (command)
@@ -9,10 +10,13 @@ switch (command)
     case "proxy":
         await ProxyBenchmark.RunAsync(Console.Out, args.Skip(1).ToArray());
         return 0;
+    case "swarm":
+        await SwarmBenchmark.RunAsync(Console.Out, args.Skip(1).ToArray());
+        return 0;
     case "metadata":
         MetadataBenchmark.Run(Console.Out);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; use: proxy [apt|latency|bigfile|smallfiles|index]..., metadata");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; use: proxy [apt|latency|bigfile|smallfiles|index]..., swarm [pieces|install]..., metadata");
         return 2;
 }

@@ -54,6 +54,27 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TrafficStatistics>();
         services.AddSingleton<Peers.PeerScoreBoard>();
         services.AddSingleton<MirrorDownload>();
+        services.AddSingleton<Transfers.Swarm.SwarmDownload>();
+        services.AddSingleton<Peers.PeerClient>();
+        services.AddSingleton<Peers.UploadGate>();
+        services.AddSingleton<Pieces.PieceListStore>();
+        services.AddSingleton<Peers.Announcer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Peers.Announcer>());
+        services.AddSingleton<Peers.SharedDirectoryScanner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Peers.SharedDirectoryScanner>());
+        var sharedDirectories = configuration.GetSection(PeerOptions.SectionName).GetSection(nameof(PeerOptions.SharedDirectories));
+        services.AddOptions<PeerOptions>()
+            .Bind(configuration.GetSection(PeerOptions.SectionName))
+            .PostConfigure(o =>
+            {
+                if (!sharedDirectories.Exists())
+                    o.SharedDirectories = [.. PeerOptions.DefaultSharedDirectories];
+            })
+            .ValidateDataAnnotations()
+            .Validate(o => ByteSize.TryParse(o.UploadRateLimit, out _), "AptP2P:Peers:UploadRateLimit must be a rate in bytes per second such as 0 (unlimited), 512K or 10M")
+            .Validate(o => o.SharedDirectories.All(d => string.IsNullOrWhiteSpace(d) || Path.IsPathFullyQualified(d)),
+                "AptP2P:Peers:SharedDirectories must list absolute paths such as /var/cache/apt/archives")
+            .ValidateOnStart();
         services.AddSingleton<TransferCoordinator>();
 
         services.AddHostedService<EngineStartup>();

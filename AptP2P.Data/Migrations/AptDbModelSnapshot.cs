@@ -29,6 +29,9 @@ namespace AptP2P.Data.Migrations
                     b.Property<DateTimeOffset>("LastAccessAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("PieceList")
+                        .HasColumnType("BLOB");
+
                     b.Property<long>("Size")
                         .HasColumnType("INTEGER");
 

@@ -18,6 +18,7 @@ public sealed class HashIndex
 
     private readonly ConcurrentDictionary<string, IndexedHash> _byUrl = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _byHashNames = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ContentHash, long> _sizes = new();
     private readonly ConcurrentDictionary<string, string> _ingested = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, PendingIngest> _pending = new();
     private long _nextPending;
@@ -59,6 +60,14 @@ public sealed class HashIndex
         return Find(url);
     }
 
+    /// <summary>True when some archive metadata lists a file with this SHA-256 and size (whatever its path).</summary>
+    public bool Lists(ContentHash hash, long size) => _sizes.TryGetValue(hash, out var known) && known == size;
+
+    /// <summary>Raised after a metadata file's entries are in (files on disk may now match).</summary>
+    public event Action? Grew;
+
+    internal void RaiseGrew() => Grew?.Invoke();
+
     /// <summary>The metadata file a by-hash URL stands for (<c>…/binary-amd64/Packages.xz</c>), or the URL's own path.</summary>
     public string CanonicalPathOf(MirrorUrl url) =>
         _byHashNames.TryGetValue(url.Key, out var name) ? name : url.Path;
@@ -80,6 +89,7 @@ public sealed class HashIndex
     internal void Add(string authority, string path, ContentHash hash, long size, bool fromRelease = false)
     {
         _byUrl[authority + "/" + path] = new IndexedHash(hash, size);
+        _sizes[hash] = size;
         if (fromRelease && !path.Contains(ByHashMarker, StringComparison.Ordinal) && MetadataFile.Classify(path) is not null)
             _byHashNames[authority + "/" + ByHashPathOf(path, hash.ToString())] = path;
     }

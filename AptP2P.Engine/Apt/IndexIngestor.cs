@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using AptP2P.Data;
 using AptP2P.Data.Index;
-using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +18,7 @@ namespace AptP2P.Engine.Apt;
 public sealed partial class IndexIngestor(
     HashIndex index,
     DatabaseWriter writer,
-    DataDirectory directory,
+    ContentStore store,
     TimeProvider time,
     ILogger<IndexIngestor> logger)
 {
@@ -38,6 +38,7 @@ public sealed partial class IndexIngestor(
             {
                 await IngestIntoAsync(db, url.Authority, canonical, info, content, ct);
                 done.TrySetResult();
+                index.RaiseGrew();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -59,7 +60,15 @@ public sealed partial class IndexIngestor(
         await transaction.CreateSavepointAsync("ingest", cancellationToken);
         try
         {
-            await using var raw = new FileStream(directory.PathOf(content), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.SequentialScan);
+            // The lease keeps the file from being evicted while it is read.
+            using var lease = store.TryOpen(content, touch: false);
+            if (lease is null)
+            {
+                LogGone(authority, canonical);
+                await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
+                return;
+            }
+            await using var raw = new FileStream(lease.Handle, FileAccess.Read, 1);
             using var read = MetadataReader.Read(info, raw, cancellationToken);
 
             var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
@@ -174,6 +183,9 @@ public sealed partial class IndexIngestor(
         parameter.Value = value;
         command.Parameters.Add(parameter);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} left the cache before it could be indexed (is the cache size limit too small?)")]
+    private partial void LogGone(string mirror, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Mirror}/{Path} ({Kind}): {Count} files in {Elapsed} ms")]
     private partial void LogIngested(string mirror, string path, MetadataKind kind, int count, long elapsed);

@@ -12,6 +12,12 @@ public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateT
     /// <summary>The hash was known from archive metadata before the file was stored, so it may be shared with peers.</summary>
     public bool Verified { get; } = verified;
     public DateTimeOffset StoredAt { get; } = storedAt;
+
+    /// <summary>
+    /// For a file shared from a directory outside the cache (such as <c>/var/cache/apt/archives</c>): its path. Such files
+    /// are read in place, never moved, evicted or deleted, and do not count towards the cache size.
+    /// </summary>
+    public string? ExternalPath { get; init; }
     public DateTimeOffset LastAccess => new(Interlocked.Read(ref _lastAccessTicks), TimeSpan.Zero);
     public long Hits => Interlocked.Read(ref _hits);
     /// <summary>Readers holding the file open; an entry with readers is never evicted.</summary>

@@ -44,15 +44,26 @@ public sealed partial class ContentStore(
     public CacheEntry? Find(ContentHash hash) => _entries.GetValueOrDefault(hash);
 
     /// <summary>Opens a stored file for reading, or returns null when it is not (or no longer) in the store.</summary>
-    public CacheLease? TryOpen(ContentHash hash)
+    /// <param name="touch">False for the node's own housekeeping reads (piece lists), which must not make a file look used.</param>
+    public CacheLease? TryOpen(ContentHash hash, bool touch = true)
     {
         if (!_entries.TryGetValue(hash, out var entry))
             return null;
         try
         {
-            var handle = File.OpenHandle(directory.PathOf(hash), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            entry.Touch(time.GetUtcNow());
-            _touched.TryAdd(hash, 0);
+            var handle = File.OpenHandle(entry.ExternalPath ?? directory.PathOf(hash), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            if (entry.ExternalPath is not null && RandomAccess.GetLength(handle) != entry.Size)
+            {
+                // Someone changed a shared file in place: it is no longer the file we hashed.
+                handle.Dispose();
+                Forget(entry);
+                return null;
+            }
+            if (touch)
+            {
+                entry.Touch(time.GetUtcNow());
+                _touched.TryAdd(hash, 0);
+            }
             return new CacheLease(entry, handle);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
@@ -94,6 +105,20 @@ public sealed partial class ContentStore(
         return entry;
     }
 
+    /// <summary>
+    /// Shares a file that lives outside the cache, read-only, after its SHA-256 was computed and found in the archive
+    /// metadata. It is never moved or deleted; forgetting it only stops sharing it.
+    /// </summary>
+    public CacheEntry? AddExternal(string path, ContentHash hash, long size)
+    {
+        var now = time.GetUtcNow();
+        var entry = new CacheEntry(hash, size, verified: true, now, now, 0) { ExternalPath = path };
+        if (!_entries.TryAdd(hash, entry))
+            return null;
+        Added?.Invoke(entry);
+        return entry;
+    }
+
     /// <summary>Removes a file unless someone is reading it.</summary>
     public bool TryRemove(ContentHash hash)
     {
@@ -117,7 +142,7 @@ public sealed partial class ContentStore(
             {
                 if (TotalSize <= limit)
                     break;
-                if (entry.Readers > 0)
+                if (entry.Readers > 0 || entry.ExternalPath is not null)
                     continue;
                 LogEvicted(entry.Hash, entry.Size, entry.LastAccess);
                 Delete(entry);
@@ -157,6 +182,12 @@ public sealed partial class ContentStore(
 
     private void Delete(CacheEntry entry)
     {
+        if (entry.ExternalPath is not null)
+        {
+            if (_entries.TryRemove(entry.Hash, out _))
+                Removed?.Invoke(entry);
+            return;
+        }
         if (!_entries.TryRemove(entry.Hash, out _))
             return;
         Interlocked.Add(ref _totalSize, -entry.Size);
@@ -174,6 +205,12 @@ public sealed partial class ContentStore(
 
     private void Forget(CacheEntry entry)
     {
+        if (entry.ExternalPath is not null)
+        {
+            if (_entries.TryRemove(entry.Hash, out _))
+                Removed?.Invoke(entry);
+            return;
+        }
         if (_entries.TryRemove(entry.Hash, out _))
         {
             Interlocked.Add(ref _totalSize, -entry.Size);

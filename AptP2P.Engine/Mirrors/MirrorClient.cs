@@ -53,7 +53,7 @@ public sealed partial class MirrorClient : IDisposable
                 message.Headers.IfModifiedSince = ims;
             if (request.RangeStart is { } start)
             {
-                message.Headers.Range = new RangeHeaderValue(start, null);
+                message.Headers.Range = new RangeHeaderValue(start, request.RangeEnd);
                 if (request.IfRange is { } ifRange)
                     message.Headers.IfRange = new RangeConditionHeaderValue(ifRange);
             }

@@ -50,5 +50,7 @@ public sealed record MirrorRequest(MirrorUrl Url)
 {
     public DateTimeOffset? IfModifiedSince { get; init; }
     public long? RangeStart { get; init; }
+    /// <summary>Last byte wanted (inclusive); null for "to the end".</summary>
+    public long? RangeEnd { get; init; }
     public DateTimeOffset? IfRange { get; init; }
 }

@@ -17,7 +17,7 @@ public sealed record PeerScore(
     double Score);
 
 /// <summary>
-/// Per peer address: bytes each way, successes, failures, bad pieces, a throughput average, and a temporary ban after bad
+/// Per peer address (a peer's HTTP port is remembered from downloads; an upload only shows its address): bytes each way, successes, failures, bad pieces, a throughput average, and a temporary ban after bad
 /// data. Bounded: the least recently seen peers are forgotten beyond <see cref="MaxPeers"/>.
 /// </summary>
 public sealed class PeerScoreBoard(TimeProvider time)
@@ -27,7 +27,7 @@ public sealed class PeerScoreBoard(TimeProvider time)
     public static readonly TimeSpan BanDuration = TimeSpan.FromHours(1);
     private const double Smoothing = 0.3;
 
-    private readonly ConcurrentDictionary<IPEndPoint, Entry> _peers = new();
+    private readonly ConcurrentDictionary<IPAddress, Entry> _peers = new();
 
     public int Count => _peers.Count;
 
@@ -65,18 +65,18 @@ public sealed class PeerScoreBoard(TimeProvider time)
         }
     }
 
-    public void RecordUpload(IPEndPoint peer, long bytes)
+    public void RecordUpload(IPAddress peer, long bytes)
     {
-        var entry = Get(peer);
+        var entry = Get(new IPEndPoint(peer, 0));
         lock (entry)
             entry.BytesUploaded += bytes;
     }
 
     public bool IsBanned(IPEndPoint peer) =>
-        _peers.TryGetValue(peer, out var entry) && entry.BannedUntil is { } until && until > time.GetUtcNow();
+        _peers.TryGetValue(Normalize(peer.Address), out var entry) && entry.BannedUntil is { } until && until > time.GetUtcNow();
 
     /// <summary>0 (banned, or only failures) to 1 (reliable and fast); 0.5 for a peer we know nothing of.</summary>
-    public double ScoreOf(IPEndPoint peer) => _peers.TryGetValue(peer, out var entry) ? Score(entry) : 0.5;
+    public double ScoreOf(IPEndPoint peer) => _peers.TryGetValue(Normalize(peer.Address), out var entry) ? Score(entry) : 0.5;
 
     public IReadOnlyList<PeerScore> Snapshot() =>
         [.. _peers.Select(p =>
@@ -84,7 +84,7 @@ public sealed class PeerScoreBoard(TimeProvider time)
             lock (p.Value)
             {
                 var e = p.Value;
-                return new PeerScore(p.Key, e.BytesDownloaded, e.BytesUploaded, e.Successes, e.Failures, e.BadPieces, e.Throughput,
+                return new PeerScore(new IPEndPoint(p.Key, e.Port), e.BytesDownloaded, e.BytesUploaded, e.Successes, e.Failures, e.BadPieces, e.Throughput,
                     e.LastContact, e.BannedUntil > time.GetUtcNow() ? e.BannedUntil : null, Score(e));
             }
         }).OrderByDescending(p => p.LastContact)];
@@ -105,12 +105,16 @@ public sealed class PeerScoreBoard(TimeProvider time)
 
     private Entry Get(IPEndPoint peer)
     {
-        var entry = _peers.GetOrAdd(peer, static _ => new Entry());
+        var entry = _peers.GetOrAdd(Normalize(peer.Address), static _ => new Entry());
         entry.LastContact = time.GetUtcNow();
+        if (peer.Port != 0)
+            entry.Port = peer.Port;
         if (_peers.Count > MaxPeers)
             Trim();
         return entry;
     }
+
+    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private void Trim()
     {
@@ -121,6 +125,7 @@ public sealed class PeerScoreBoard(TimeProvider time)
     private sealed class Entry
     {
         public long BytesDownloaded, BytesUploaded, Successes, Failures, BadPieces;
+        public int Port;
         public double Throughput;
         public DateTimeOffset LastContact;
         public DateTimeOffset? BannedUntil;

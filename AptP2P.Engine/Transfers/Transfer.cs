@@ -137,6 +137,13 @@ public sealed class Transfer
         _progress.Notify();
     }
 
+    /// <summary>Sets how many bytes from the start are in place (the verified prefix of a download in pieces).</summary>
+    internal void SetWritten(long bytes)
+    {
+        Interlocked.Exchange(ref _written, bytes);
+        _progress.Notify();
+    }
+
     internal void Restart()
     {
         Interlocked.Exchange(ref _written, 0);

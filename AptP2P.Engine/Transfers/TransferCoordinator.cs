@@ -21,17 +21,20 @@ public sealed partial class TransferCoordinator : IDisposable
     private readonly ConcurrentDictionary<string, Transfer> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Transfer> _recentlyNotFound = new(StringComparer.Ordinal);
     private readonly MirrorDownload _download;
+    private readonly Swarm.SwarmDownload _swarm;
+    private readonly ConcurrentDictionary<ContentHash, DateTimeOffset> _mismatched = new();
     private readonly DataDirectory _directory;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly ILogger<TransferCoordinator> _logger;
 
-    public TransferCoordinator(MirrorDownload download, DataDirectory directory, IOptionsMonitor<AptP2POptions> options, TimeProvider time,
+    public TransferCoordinator(MirrorDownload download, Swarm.SwarmDownload swarm, DataDirectory directory, IOptionsMonitor<AptP2POptions> options, TimeProvider time,
         ILogger<TransferCoordinator> logger, IHostApplicationLifetime? lifetime = null)
     {
         _logger = logger;
         _download = download;
+        _swarm = swarm;
         _directory = directory;
         _time = time;
         _slots = new SemaphoreSlim(options.CurrentValue.Mirror.MaxConcurrentDownloads);
@@ -96,7 +99,10 @@ public sealed partial class TransferCoordinator : IDisposable
             await _slots.WaitAsync(token);
             try
             {
-                await _download.RunAsync(transfer, revalidate, token);
+                if (transfer.ExpectedHash is not null && transfer.ExpectedSize is not null)
+                    await _swarm.RunAsync(transfer, token);
+                else
+                    await _download.RunAsync(transfer, revalidate, token);
             }
             finally
             {
@@ -126,6 +132,22 @@ public sealed partial class TransferCoordinator : IDisposable
             Stored?.Invoke(transfer);
         else if (transfer.ExpectedHash is not null && transfer.Head.Result is { Kind: HeadKind.UpstreamStatus, UpstreamStatus: 404 or 410 })
             _recentlyNotFound[transfer.Key] = transfer;
+        else if (transfer.Completion.Result == TransferResult.HashMismatch && transfer.ExpectedHash is { } bad)
+            _mismatched[bad] = _time.GetUtcNow();
+    }
+
+    /// <summary>
+    /// True for a while after a transfer of this file failed its whole-file check: apt may hold bytes of the bad copy in its
+    /// partial file, so its resume request must get the whole file (200), never the rest of it (206).
+    /// </summary>
+    public bool RecentlyMismatched(ContentHash hash)
+    {
+        if (!_mismatched.TryGetValue(hash, out var at))
+            return false;
+        if (_time.GetUtcNow() - at < TimeSpan.FromHours(1))
+            return true;
+        _mismatched.TryRemove(new(hash, at));
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Transfer of {Url} failed unexpectedly")]

@@ -24,7 +24,6 @@ public sealed class SettingsApiTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Equal(factory.DataDirectory, settings!.DataDirectory);
         Assert.Equal("127.0.0.1", settings.BindAddress);
         Assert.Empty(settings.Dht.BootstrapNodes);
-        Assert.Equal(["/var/cache/apt/archives"], settings.Peers.SharedDirectories);
     }
 
     [Fact]
@@ -57,11 +56,25 @@ public sealed class SettingsApiTests(ApiFactory factory) : IClassFixture<ApiFact
     }
 
     [Fact]
+    public async Task A_saved_list_replaces_the_default_one_and_may_be_empty()
+    {
+        using var some = await PutAsync("""{ "peers": { "sharedDirectories": ["/srv/debs", "/var/cache/apt/archives"] } }""");
+        var afterSome = await _client.GetFromJsonAsync<SettingsDocument>(Settings, Token);
+        using var none = await PutAsync("""{ "peers": { "sharedDirectories": [] } }""");
+        var afterNone = await _client.GetFromJsonAsync<SettingsDocument>(Settings, Token);
+
+        Assert.Equal(HttpStatusCode.OK, some.StatusCode);
+        Assert.Equal(["/srv/debs", "/var/cache/apt/archives"], afterSome!.Peers.SharedDirectories);
+        Assert.Empty((await none.Content.ReadFromJsonAsync<SettingsSaveResult>(Token))!.Overridden);
+        Assert.Empty(afterNone!.Peers.SharedDirectories);
+    }
+
+    [Fact]
     public async Task Invalid_values_are_refused_field_by_field_and_nothing_is_saved()
     {
         var before = File.Exists(factory.SettingsPath) ? await File.ReadAllTextAsync(factory.SettingsPath, Token) : null;
 
-        using var response = await PutAsync("""{ "bindAddress": "somewhere", "cache": { "sizeLimit": "lots" }, "dht": { "alpha": 0 }, "allowedClients": ["nonsense"] }""");
+        using var response = await PutAsync("""{ "bindAddress": "somewhere", "cache": { "sizeLimit": "lots" }, "dht": { "alpha": 0 }, "allowedClients": ["nonsense"], "peers": { "sharedDirectories": ["relative/debs"] } }""");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -70,6 +83,7 @@ public sealed class SettingsApiTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Contains("must be a size", Assert.Single(problem.Errors[SettingKeys.CacheSizeLimit]), StringComparison.Ordinal);
         Assert.Contains("between 1 and 32", Assert.Single(problem.Errors[SettingKeys.DhtAlpha]), StringComparison.Ordinal);
         Assert.Contains("CIDR", Assert.Single(problem.Errors[SettingKeys.AllowedClients]), StringComparison.Ordinal);
+        Assert.Contains("absolute paths", Assert.Single(problem.Errors[SettingKeys.SharedDirectories]), StringComparison.Ordinal);
         var after = File.Exists(factory.SettingsPath) ? await File.ReadAllTextAsync(factory.SettingsPath, Token) : null;
         Assert.Equal(before, after);
     }

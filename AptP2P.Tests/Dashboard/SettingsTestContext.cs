@@ -28,7 +28,6 @@ public abstract class SettingsTestContext : DashboardTestContext
 
         Services.AddSingleton<IConfiguration>(Configuration);
         Services.AddAptP2PEngine(Configuration);
-        Services.AddPeerOptions(Configuration);
         Services.AddSingleton(new SettingsFile(SettingsPath));
         Services.AddSingleton<SettingsValidator>();
         Services.AddSingleton<SettingsEditor>();

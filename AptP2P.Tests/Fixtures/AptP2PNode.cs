@@ -26,6 +26,7 @@ public sealed class AptP2PNode : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+    public string BindAddress { get; private set; } = "127.0.0.1";
     public LogCollector Logs { get; }
     public IServiceProvider Services => _app.Services;
     public Uri BaseUri { get; private set; } = null!;
@@ -52,6 +53,10 @@ public sealed class AptP2PNode : IAsyncDisposable
             $"--AptP2P:Port={port}",
             $"--AptP2P:BindAddress={bindAddress}",
             $"--AptP2P:DataDirectory={dataDirectory}",
+            // Never the public routers: a test node knows only the nodes a test gives it (settings may override this).
+            "--AptP2P:Dht:BootstrapNodes=",
+            // Not the machine's /var/cache/apt/archives: a test shares only directories it names.
+            "--AptP2P:Peers:SharedDirectories:0=",
             .. settings.Select(s => "--" + s),
         ];
         var app = AptP2PHost.Build(args, builder =>
@@ -62,7 +67,7 @@ public sealed class AptP2PNode : IAsyncDisposable
             builder.Logging.AddFilter("System", LogLevel.Warning);
             builder.Logging.AddProvider(logs);
         });
-        var node = new AptP2PNode(app, dataDirectory, owns, logs);
+        var node = new AptP2PNode(app, dataDirectory, owns, logs) { BindAddress = bindAddress };
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         node.BaseUri = new Uri(address.EndsWith('/') ? address : address + "/");

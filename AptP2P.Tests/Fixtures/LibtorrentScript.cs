@@ -5,7 +5,7 @@ internal static class LibtorrentScript
 {
     public const string Source = """
 # Runs N libtorrent DHT nodes on 127.0.0.1 and answers JSON commands on stdin, one JSON line each, for AptP2P's interop tests.
-import hashlib, json, os, sys, tempfile, time
+import hashlib, json, os, shutil, sys, tempfile, time
 
 try:
     import libtorrent as lt
@@ -141,5 +141,7 @@ for line in sys.stdin:
     print(json.dumps(result), flush=True)
     if cmd.get("op") == "quit":
         break
+del sessions
+shutil.rmtree(workdir, ignore_errors=True)
 """;
 }

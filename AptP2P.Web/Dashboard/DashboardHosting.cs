@@ -21,19 +21,23 @@ public static class DashboardHosting
 
         var services = builder.Services;
         services.AddAptP2PStatistics();
-        services.AddPeerOptions(builder.Configuration);
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddProblemDetails();
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(o =>
         {
-            document.Info.Title = "AptP2P";
-            document.Info.Description = "The node's statistics, transfers, peers, cache, DHT and settings. "
-                + "Answers only AptP2P:AllowedClients; changes from another site (by Origin or Sec-Fetch-Site) are refused with 403.";
-            return Task.CompletedTask;
-        }));
+            // The REST API only: the peer protocol under /~/ is described in PROTOCOL.md, for other nodes rather than people.
+            o.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "AptP2P";
+                document.Info.Description = "The node's statistics, transfers, peers, cache, DHT and settings. "
+                    + "Answers only AptP2P:AllowedClients; changes from another site (by Origin or Sec-Fetch-Site) are refused with 403.";
+                return Task.CompletedTask;
+            });
+        });
 
         var settingsPath = SettingsPathOf(builder.Configuration);
         services.AddSingleton(sp => new SettingsFile(settingsPath ?? sp.GetRequiredService<DataDirectory>().Settings));

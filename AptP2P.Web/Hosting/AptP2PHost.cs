@@ -5,6 +5,7 @@ using AptP2P.Engine.Mirrors;
 using AptP2P.Web.Access;
 using AptP2P.Web.Dashboard;
 using AptP2P.Web.Dht;
+using AptP2P.Web.Peers;
 using AptP2P.Web.Proxy;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -65,6 +66,7 @@ public static class AptP2PHost
 
         app.MapAptP2PDashboard();
         app.MapDhtApi();
+        app.MapPeerProtocol();
         return app;
     }
 

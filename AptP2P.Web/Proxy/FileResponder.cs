@@ -126,7 +126,7 @@ internal static class FileResponder
         from = 0;
         to = total - 1;
         var rangeHeader = request.Headers.Range.ToString();
-        if (string.IsNullOrEmpty(rangeHeader) || !IfRangeMatches(request, plan))
+        if (string.IsNullOrEmpty(rangeHeader) || !plan.RangesAllowed || !IfRangeMatches(request, plan))
             return RangeOutcome.Full;
         if (!RangeHeaderValue.TryParse(rangeHeader, out var range) || range.Unit != "bytes" || range.Ranges.Count != 1)
             return RangeOutcome.Full;

@@ -84,7 +84,10 @@ internal sealed partial class ProxyEndpoint(
                     statistics.CacheHit();
                     _ = ingestor.IngestAsync(url, indexed.Hash);
                     var record = urls.Find(url.Key) is { } r && r.Hash == indexed.Hash ? r : null;
-                    var plan = new ResponsePlan(lease.Entry.Size, record?.LastModified, record?.ContentType ?? OctetStream, etag);
+                    var plan = new ResponsePlan(lease.Entry.Size, record?.LastModified, record?.ContentType ?? OctetStream, etag)
+                    {
+                        RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
+                    };
                     var sent = await FileResponder.SendAsync(context, plan, new CacheLeaseSource(lease), mayStall: false);
                     statistics.AddCacheBytes(sent);
                     statistics.AddClientBytes(sent);
@@ -125,7 +128,10 @@ internal sealed partial class ProxyEndpoint(
             using (reader)
             {
                 // Headers go out at once: the size is known from the index, so apt never waits for them.
-                var plan = new ResponsePlan(indexed.Size ?? head!.Length, head?.LastModified, head?.ContentType ?? OctetStream, etag);
+                var plan = new ResponsePlan(indexed.Size ?? head!.Length, head?.LastModified, head?.ContentType ?? OctetStream, etag)
+                {
+                    RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
+                };
                 var sent = await FileResponder.SendAsync(context, plan, new TransferSource(reader), mayStall: true);
                 statistics.AddClientBytes(sent);
             }

@@ -1,7 +1,11 @@
 namespace AptP2P.Web.Proxy;
 
 /// <summary>The headers of a response about to be served, before conditionals and ranges are applied.</summary>
-internal sealed record ResponsePlan(long? Length, DateTimeOffset? LastModified, string ContentType, string? ETag);
+internal sealed record ResponsePlan(long? Length, DateTimeOffset? LastModified, string ContentType, string? ETag)
+{
+    /// <summary>False after a bad copy of this file was cut off: apt's partial may hold bad bytes, so it gets the whole file.</summary>
+    public bool RangesAllowed { get; init; } = true;
+}
 
 /// <summary>Where the body bytes come from: a cache file or a transfer still being written.</summary>
 internal interface IBodySource

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AptP2P.Data.Migrations
 {
     [DbContext(typeof(AptDb))]
-    [Migration("20261125165520_AddDht")]
-    partial class AddDht
+    [Migration("20261125180518_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -31,6 +31,9 @@ namespace AptP2P.Data.Migrations
 
                     b.Property<DateTimeOffset>("LastAccessAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PieceList")
+                        .HasColumnType("BLOB");
 
                     b.Property<long>("Size")
                         .HasColumnType("INTEGER");
@@ -201,8 +204,6 @@ namespace AptP2P.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("Sha256");
 
                     b.HasIndex("SourceId");
 

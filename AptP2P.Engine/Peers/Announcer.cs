@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using System.Threading.RateLimiting;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Dht;
+using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Pieces;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AptP2P.Engine.Peers;
+
+/// <summary>What the announcer has done since start.</summary>
+public sealed record AnnounceSnapshot(int Held, long Announced, long PieceListsPublished, long Failed, DateTimeOffset? Last);
+
+/// <summary>
+/// Tells the DHT what we hold (PROTOCOL.md §2): a verified file is announced, with its piece list published, as soon as it
+/// enters the cache; everything held is announced again every 25 minutes with jitter, under a global rate cap so a large
+/// cache never floods the network; an evicted file is simply no longer announced.
+/// </summary>
+public sealed partial class Announcer : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(25);
+    private const int AnnouncesPerSecond = 10;
+    private static readonly TimeSpan Postponed = TimeSpan.FromSeconds(3);
+    private const int Parallel = 4;
+
+    private readonly IDht _dht;
+    private readonly ContentStore _store;
+    private readonly PieceListStore _pieceLists;
+    private readonly NodeEndpoints _node;
+    private readonly IOptionsMonitor<PeerOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<Announcer> _logger;
+    private readonly ConcurrentDictionary<ContentHash, DateTimeOffset> _due = new();
+    private readonly Channel<ContentHash> _queue = Channel.CreateUnbounded<ContentHash>();
+    private readonly TokenBucketRateLimiter _rate = new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = AnnouncesPerSecond,
+        TokensPerPeriod = AnnouncesPerSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = int.MaxValue,
+        AutoReplenishment = true,
+    });
+    private long _announced, _published, _failed;
+    private DateTimeOffset? _last;
+
+    public Announcer(IDht dht, ContentStore store, PieceListStore pieceLists, NodeEndpoints node, IOptionsMonitor<PeerOptions> options,
+        TimeProvider time, ILogger<Announcer> logger)
+    {
+        _dht = dht;
+        _store = store;
+        _pieceLists = pieceLists;
+        _node = node;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        store.Added += OnAdded;
+        store.Removed += entry =>
+        {
+            _due.TryRemove(entry.Hash, out _);
+            _pieceLists.Forget(entry.Hash);
+        };
+    }
+
+    public AnnounceSnapshot Snapshot() => new(_due.Count, Interlocked.Read(ref _announced), Interlocked.Read(ref _published), Interlocked.Read(ref _failed), _last);
+
+    /// <summary>Announces a file now (tests and the dashboard use this; new files are announced on their own).</summary>
+    public void AnnounceSoon(ContentHash hash) => _queue.Writer.TryWrite(hash);
+
+    private void OnAdded(CacheEntry entry)
+    {
+        if (!entry.Verified)
+            return;
+        _due[entry.Hash] = NextDue();
+        _queue.Writer.TryWrite(entry.Hash);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // What was held before the restart: spread over the first two minutes, not all at once.
+        var now = _time.GetUtcNow();
+        foreach (var entry in _store.Entries.Where(e => e.Verified))
+            _due.TryAdd(entry.Hash, now + TimeSpan.FromSeconds(Random.Shared.Next(5, 120)));
+
+        var workers = Enumerable.Range(0, Parallel).Select(_ => WorkAsync(stoppingToken)).ToList();
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                now = _time.GetUtcNow();
+                foreach (var (hash, due) in _due)
+                {
+                    if (due <= now && _due.TryUpdate(hash, NextDue(), due))
+                        _queue.Writer.TryWrite(hash);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(workers);
+    }
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var hash in _queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                if (!_options.CurrentValue.Announce || _node.HttpPort == 0 || _store.Find(hash) is not { Verified: true } entry)
+                    continue;
+                if (_dht.GetStatistics().RoutingTableSize == 0)
+                {
+                    // Nobody to tell yet (still bootstrapping, or alone): an announce now would be lost for 25 minutes.
+                    _due[hash] = _time.GetUtcNow() + Postponed;
+                    continue;
+                }
+                using var permit = await _rate.AcquireAsync(1, stoppingToken);
+                await AnnounceAsync(entry, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task AnnounceAsync(CacheEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _dht.AnnounceAsync(InfoHash.FromFile(entry.Hash), _node.HttpPort, cancellationToken);
+            Interlocked.Increment(ref _announced);
+            if (await _pieceLists.GetEncodedAsync(entry.Hash, cancellationToken) is { } encoded)
+            {
+                await _dht.PublishPieceListAsync(entry.Hash, encoded, cancellationToken);
+                Interlocked.Increment(ref _published);
+            }
+            _last = _time.GetUtcNow();
+            LogAnnounced(entry.Hash, _node.HttpPort);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _failed);
+            LogAnnounceFailed(entry.Hash, ex);
+        }
+    }
+
+    private DateTimeOffset NextDue() =>
+        _time.GetUtcNow() + Interval * (0.9 + Random.Shared.NextDouble() * 0.2);
+
+    public override void Dispose()
+    {
+        _rate.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Announced {Hash} on port {Port}")]
+    private partial void LogAnnounced(ContentHash hash, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce {Hash}")]
+    private partial void LogAnnounceFailed(ContentHash hash, Exception exception);
+}

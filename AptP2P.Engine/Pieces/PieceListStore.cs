@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using AptP2P.Data;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace AptP2P.Engine.Pieces;
+
+/// <summary>
+/// The piece lists of the files we hold: computed once from the stored file, kept in the database (so re-announcing a large
+/// cache never re-reads it) and the most recently used ones in memory.
+/// </summary>
+public sealed class PieceListStore(ContentStore store, IDbContextFactory<AptDb> dbFactory, DatabaseWriter writer)
+{
+    private const int MemoryCapacity = 2048;
+    private readonly ConcurrentDictionary<ContentHash, byte[]> _recent = new();
+
+    /// <summary>The bencoded list of a verified file we hold, or null for a file of one piece or one we do not hold.</summary>
+    public async Task<byte[]?> GetEncodedAsync(ContentHash hash, CancellationToken cancellationToken)
+    {
+        if (store.Find(hash) is not { Verified: true } entry || PieceList.IsSinglePiece(entry.Size))
+            return null;
+        if (_recent.TryGetValue(hash, out var known))
+            return known;
+
+        var sha = hash.ToString();
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var stored = await db.CachedFiles.AsNoTracking().Where(f => f.Sha256 == sha).Select(f => f.PieceList).FirstOrDefaultAsync(cancellationToken);
+            if (stored is not null)
+                return Remember(hash, stored);
+        }
+
+        using var lease = store.TryOpen(hash, touch: false);
+        if (lease is null)
+            return null;
+        var encoded = await Task.Run(() => PieceList.Compute(lease.Handle, lease.Entry.Size).Encode(), cancellationToken);
+        writer.Enqueue("piece list", (db, ct) => db.CachedFiles.Where(f => f.Sha256 == sha)
+            .ExecuteUpdateAsync(s => s.SetProperty(f => f.PieceList, encoded), ct));
+        return Remember(hash, encoded);
+    }
+
+    public void Forget(ContentHash hash) => _recent.TryRemove(hash, out _);
+
+    private byte[] Remember(ContentHash hash, byte[] encoded)
+    {
+        if (_recent.Count >= MemoryCapacity)
+            _recent.Clear();
+        _recent[hash] = encoded;
+        return encoded;
+    }
+}

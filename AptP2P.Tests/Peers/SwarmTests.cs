@@ -1,0 +1,115 @@
+using AptP2P.Engine;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Stats;
+using AptP2P.Engine.Transfers;
+using AptP2P.Tests.Fixtures;
+using AptP2P.Tests.Proxy;
+
+namespace AptP2P.Tests.Peers;
+
+/// <summary>
+/// A swarm end to end: one nginx mirror and three AptP2P nodes on 127.0.0.2, .3 and .4, each with its own HTTP and DHT port,
+/// bootstrapping from each other, each driven by its own real apt-get.
+/// </summary>
+[Collection(MirrorCollection.Name)]
+public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly string[] InstallSet = ["hello", "figlet", "tree", "fortune-mod", DebianRepository.BigPackageName];
+
+    private NginxMirror _mirror = null!;
+    private readonly SwarmNodes _swarm = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        _mirror = new NginxMirror(fixture.Repository.Root);
+        await _mirror.StartAsync(Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _swarm.DisposeAsync();
+        await _mirror.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_second_node_gets_the_packages_from_the_first_and_none_from_the_mirror()
+    {
+        var a = await _swarm.StartAsync(2);
+        var b = await _swarm.StartAsync(3);
+        using var aptA = Client(a);
+        using var aptB = Client(b);
+        AptThroughProxyTests.AssertSucceeded(await aptA.UpdateAsync(Ct), a);
+        AptThroughProxyTests.AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), a);
+        await WaitUntilFoundAsync(b, a, InstallSet);
+        _mirror.ClearAccessLog();
+
+        AptThroughProxyTests.AssertSucceeded(await aptB.UpdateAsync(Ct), b);
+        AptThroughProxyTests.AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), b);
+
+        Assert.Equal(0, _mirror.CountRequests(e => e.Path.Contains("/pool/", StringComparison.Ordinal)));
+        foreach (var name in InstallSet)
+            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(fixture.Repository.Package(name).PoolPath), aptB.ArchivePathOf(fixture.Repository.Package(name)));
+        var traffic = b.Get<TrafficStatistics>().Snapshot();
+        var debBytes = InstallSet.Sum(n => fixture.Repository.Package(n).Size);
+        Assert.True(traffic.BytesFromPeers >= debBytes, $"B took {traffic.BytesFromPeers} bytes from peers, the packages are {debBytes}");
+        var bigTransfer = b.Get<TransferCoordinator>().Recent.First(t => t.Url.Path.EndsWith(Path.GetFileName(fixture.Repository.BigPackage.PoolPath), StringComparison.Ordinal));
+        Assert.Equal(fixture.Repository.BigPackage.Size, bigTransfer.BytesBySource[$"{a.BindAddress}:{a.Port}"]);
+    }
+
+    [Fact]
+    public async Task A_third_node_takes_pieces_of_a_large_file_from_both_peers_that_hold_it()
+    {
+        // Upload rates keep either peer from finishing it alone before the other is asked.
+        string[] limited = ["AptP2P:Peers:UploadRateLimit=8M"];
+        var a = await _swarm.StartAsync(2, limited);
+        var b = await _swarm.StartAsync(3, limited);
+        var c = await _swarm.StartAsync(4);
+        var big = fixture.Repository.BigPackage;
+        foreach (var holder in new[] { a, b })
+        {
+            using var apt = Client(holder);
+            AptThroughProxyTests.AssertSucceeded(await apt.UpdateAsync(Ct), holder);
+            AptThroughProxyTests.AssertSucceeded(await apt.InstallDownloadOnlyAsync(big.Name), holder);
+        }
+        await WaitUntilFoundAsync(c, a, [big.Name]);
+        await WaitUntilFoundAsync(c, b, [big.Name]);
+        using var aptC = Client(c);
+        AptThroughProxyTests.AssertSucceeded(await aptC.UpdateAsync(Ct), c);
+        _mirror.ClearAccessLog();
+
+        AptThroughProxyTests.AssertSucceeded(await aptC.InstallDownloadOnlyAsync(big.Name), c);
+
+        AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(big.PoolPath), aptC.ArchivePathOf(big));
+        var transfer = c.Get<TransferCoordinator>().Recent.First(t => t.Url.Path.EndsWith(Path.GetFileName(big.PoolPath), StringComparison.Ordinal));
+        var sources = transfer.BytesBySource;
+        Assert.True(sources.GetValueOrDefault($"{a.BindAddress}:{a.Port}") > 0, "no bytes from A: " + string.Join(", ", sources));
+        Assert.True(sources.GetValueOrDefault($"{b.BindAddress}:{b.Port}") > 0, "no bytes from B: " + string.Join(", ", sources));
+        Assert.Equal(big.Size, sources.Values.Sum());
+    }
+
+    [Fact]
+    public async Task With_the_mirror_stopped_a_node_installs_what_a_peer_holds()
+    {
+        var a = await _swarm.StartAsync(2);
+        var c = await _swarm.StartAsync(4);
+        using var aptA = Client(a);
+        using var aptC = Client(c);
+        AptThroughProxyTests.AssertSucceeded(await aptA.UpdateAsync(Ct), a);
+        AptThroughProxyTests.AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), a);
+        AptThroughProxyTests.AssertSucceeded(await aptC.UpdateAsync(Ct), c);
+        await WaitUntilFoundAsync(c, a, InstallSet);
+
+        await _mirror.StopAsync(Ct);
+        var result = await aptC.InstallDownloadOnlyAsync(InstallSet);
+
+        AptThroughProxyTests.AssertSucceeded(result, c);
+        foreach (var name in InstallSet)
+            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(fixture.Repository.Package(name).PoolPath), aptC.ArchivePathOf(fixture.Repository.Package(name)));
+    }
+
+    private AptClient Client(AptP2PNode node) => fixture.CreateClient(new Uri(node.PrefixFor(_mirror.HostPort)));
+
+    private Task WaitUntilFoundAsync(AptP2PNode seeker, AptP2PNode holder, IEnumerable<string> packages) =>
+        SwarmNodes.WaitUntilFoundAsync(seeker, holder, packages.Select(n => ContentHash.Parse(fixture.Repository.Package(n).Sha256)), TimeSpan.FromSeconds(30), Ct);
+}
