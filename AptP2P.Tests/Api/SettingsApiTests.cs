@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using AptP2P.Engine;
+using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Web.Settings;
 using Microsoft.AspNetCore.Http;
@@ -53,6 +55,23 @@ public sealed class SettingsApiTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.Equal([SettingKeys.Port, SettingKeys.MirrorConcurrentDownloads], result!.RestartRequired);
         // The test host sets AptP2P:Port itself, as a command line would: settings.json cannot win over it.
         Assert.Equal([SettingKeys.Port], result.Overridden);
+    }
+
+    [Fact]
+    public async Task A_lower_cache_limit_evicts_at_once()
+    {
+        var store = factory.Services.GetRequiredService<ContentStore>();
+        var content = new byte[8192];
+        var hash = ContentHash.Compute(content);
+        var partial = factory.Services.GetRequiredService<DataDirectory>().NewPartialPath();
+        await File.WriteAllBytesAsync(partial, content, Token);
+        store.Add(partial, hash, content.Length, verified: true);
+
+        using var response = await PutAsync("""{ "cache": { "sizeLimit": "4K" } }""");
+        using var restore = await PutAsync("""{ "cache": { "sizeLimit": "20G" } }""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(store.Find(hash));
     }
 
     [Fact]

@@ -16,9 +16,6 @@ public abstract class LiveComponent : ComponentBase, IAsyncDisposable
     [Inject]
     protected IStatisticsFeed Feed { get; set; } = null!;
 
-    [Inject]
-    protected TimeProvider Time { get; set; } = null!;
-
     protected NodeStatistics Statistics { get; private set; } = null!;
 
     protected override void OnInitialized()
