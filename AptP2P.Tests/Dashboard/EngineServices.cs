@@ -51,6 +51,13 @@ internal sealed class EngineServices : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _provider.DisposeAsync();
-        Directory.Delete(DataDirectory, recursive: true);
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a write queued before disposal may land while the directory is removed; /tmp is cleaned later.
+        }
     }
 }

@@ -41,7 +41,14 @@ public abstract class SettingsTestContext : DashboardTestContext
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (Directory.Exists(DataDirectory))
-            Directory.Delete(DataDirectory, recursive: true);
+        try
+        {
+            if (Directory.Exists(DataDirectory))
+                Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort, as for AptP2PNode; /tmp is cleaned later.
+        }
     }
 }
