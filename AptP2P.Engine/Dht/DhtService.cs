@@ -72,7 +72,8 @@ public sealed partial class DhtService(
         if (_node is { } dht)
         {
             FlushStores(dht);
-            await SaveRoutingTableAsync(dht, cancellationToken);
+            // The last save must not be cut short by the host's shutdown token: a restarted node relies on it. Bounded instead.
+            await SaveRoutingTableAsync(dht, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
         }
     }
 

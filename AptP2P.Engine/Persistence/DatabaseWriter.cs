@@ -43,7 +43,8 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, I
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
                     batch.Add(item);
-                await RunBatchAsync(batch, stoppingToken);
+                // A batch, once started, runs to its end: cancelling it on shutdown would lose what it carries.
+                await RunBatchAsync(batch, CancellationToken.None);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -32,15 +32,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 
     public override async ValueTask DisposeAsync()
     {
-        try
-        {
-            await base.DisposeAsync();
-        }
-        catch (OperationCanceledException)
-        {
-            // The DHT saves its routing table through the database writer while the host stops, and that write is now and
-            // then cancelled by the writer's own shutdown (engine issue, reported). Nothing of the API is left to check here.
-        }
+        await base.DisposeAsync();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

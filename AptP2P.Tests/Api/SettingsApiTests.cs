@@ -12,9 +12,24 @@ using Microsoft.Extensions.Options;
 
 namespace AptP2P.Tests.Api;
 
-public sealed class SettingsApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+/// <summary>Each test saves settings, so each gets its own node and settings.json: no test sees another's changes.</summary>
+public sealed class SettingsApiTests : IAsyncLifetime
 {
-    private readonly HttpClient _client = factory.CreateClient();
+    private readonly ApiFactory factory = new();
+    private HttpClient _client = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        _client = factory.CreateClient();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await factory.DisposeAsync();
+    }
+
     private static CancellationToken Token => TestContext.Current.CancellationToken;
     private static readonly Uri Settings = new("/api/settings", UriKind.Relative);
 
