@@ -17,7 +17,7 @@ namespace AptP2P.Bench;
 internal static class ProxyBenchmark
 {
     private static readonly string[] InstallSet = ["hello", "figlet", "tree", "fortune-mod", "fortunes-min", "librecode0", DebianRepository.BigPackageName];
-    private const int AptRuns = 5;
+    private const int AptRuns = 9;
 
     public static async Task RunAsync(TextWriter output, string[] only)
     {

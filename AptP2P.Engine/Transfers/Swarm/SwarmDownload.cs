@@ -44,7 +44,9 @@ public sealed partial class SwarmDownload(
 
     public async Task RunAsync(Transfer transfer, CancellationToken cancellationToken)
     {
-        if (transfer.ExpectedHash is not { } hash || transfer.ExpectedSize is not { } size || size == 0 || IsDistrusted(hash))
+        // With nobody in the routing table no lookup can find a peer: no reason to make apt wait for one.
+        if (transfer.ExpectedHash is not { } hash || transfer.ExpectedSize is not { } size || size == 0 || IsDistrusted(hash)
+            || dht.GetStatistics().RoutingTableSize == 0)
         {
             await mirrorDownload.RunAsync(transfer, null, cancellationToken);
             return;
