@@ -10,6 +10,8 @@ public sealed class CachedFile
     /// <summary>True when the hash was known from archive metadata before the file was stored (it may be shared with peers).</summary>
     public bool Verified { get; set; }
     public long Hits { get; set; }
+    /// <summary>Bytes of this file sent to peers.</summary>
+    public long UploadedBytes { get; set; }
     /// <summary>The bencoded piece list (PROTOCOL.md §2.1) of a verified file larger than one piece, once computed.</summary>
     public byte[]? PieceList { get; set; }
 }

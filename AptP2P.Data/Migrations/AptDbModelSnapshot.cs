@@ -38,6 +38,9 @@ namespace AptP2P.Data.Migrations
                     b.Property<DateTimeOffset>("StoredAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("UploadedBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("Verified")
                         .HasColumnType("INTEGER");
 

@@ -1,10 +1,11 @@
 namespace AptP2P.Engine.Cache;
 
 /// <summary>One file of the content store, as the in-memory index sees it.</summary>
-public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateTimeOffset storedAt, DateTimeOffset lastAccess, long hits)
+public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateTimeOffset storedAt, DateTimeOffset lastAccess, long hits, long uploaded = 0)
 {
     private long _lastAccessTicks = lastAccess.UtcTicks;
     private long _hits = hits;
+    private long _uploaded = uploaded;
     private int _readers;
 
     public ContentHash Hash { get; } = hash;
@@ -20,6 +21,8 @@ public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateT
     public string? ExternalPath { get; init; }
     public DateTimeOffset LastAccess => new(Interlocked.Read(ref _lastAccessTicks), TimeSpan.Zero);
     public long Hits => Interlocked.Read(ref _hits);
+    /// <summary>Bytes of this file sent to peers.</summary>
+    public long UploadedBytes => Interlocked.Read(ref _uploaded);
     /// <summary>Readers holding the file open; an entry with readers is never evicted.</summary>
     public int Readers => Volatile.Read(ref _readers);
 
@@ -28,6 +31,8 @@ public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateT
         Interlocked.Exchange(ref _lastAccessTicks, now.UtcTicks);
         Interlocked.Increment(ref _hits);
     }
+
+    internal void AddUploaded(long bytes) => Interlocked.Add(ref _uploaded, bytes);
 
     internal void AddReader() => Interlocked.Increment(ref _readers);
     internal void RemoveReader() => Interlocked.Decrement(ref _readers);

@@ -128,6 +128,13 @@ public sealed partial class ContentStore(
         return true;
     }
 
+    /// <summary>Counts bytes of a file sent to a peer (kept with the file's access record).</summary>
+    public void RecordUpload(CacheEntry entry, long bytes)
+    {
+        entry.AddUploaded(bytes);
+        _touched.TryAdd(entry.Hash, 0);
+    }
+
     /// <summary>Evicts least recently used files (never one being read) until the store fits its limit.</summary>
     public void EvictToLimit()
     {
@@ -153,20 +160,20 @@ public sealed partial class ContentStore(
     /// <summary>Writes the access times and hit counts gathered since the last flush.</summary>
     public void FlushAccessTimes()
     {
-        var updates = new List<(string Sha, DateTimeOffset At, long Hits)>();
+        var updates = new List<(string Sha, DateTimeOffset At, long Hits, long Uploaded)>();
         foreach (var hash in _touched.Keys)
         {
             _touched.TryRemove(hash, out _);
-            if (_entries.TryGetValue(hash, out var entry))
-                updates.Add((hash.ToString(), entry.LastAccess, entry.Hits));
+            if (_entries.TryGetValue(hash, out var entry) && entry.ExternalPath is null)
+                updates.Add((hash.ToString(), entry.LastAccess, entry.Hits, entry.UploadedBytes));
         }
         if (updates.Count == 0)
             return;
         writer.Enqueue("cache access times", async (db, ct) =>
         {
-            foreach (var (sha, at, hits) in updates)
+            foreach (var (sha, at, hits, uploaded) in updates)
                 await db.CachedFiles.Where(f => f.Sha256 == sha)
-                    .ExecuteUpdateAsync(s => s.SetProperty(f => f.LastAccessAt, at).SetProperty(f => f.Hits, hits), ct);
+                    .ExecuteUpdateAsync(s => s.SetProperty(f => f.LastAccessAt, at).SetProperty(f => f.Hits, hits).SetProperty(f => f.UploadedBytes, uploaded), ct);
         });
     }
 
@@ -175,7 +182,7 @@ public sealed partial class ContentStore(
     {
         if (!ContentHash.TryParse(row.Sha256, out var hash))
             return;
-        var entry = new CacheEntry(hash, row.Size, row.Verified, row.StoredAt, row.LastAccessAt, row.Hits);
+        var entry = new CacheEntry(hash, row.Size, row.Verified, row.StoredAt, row.LastAccessAt, row.Hits, row.UploadedBytes);
         if (_entries.TryAdd(hash, entry))
             Interlocked.Add(ref _totalSize, row.Size);
     }

@@ -11,6 +11,7 @@ public sealed record CachedFile(
     DateTimeOffset StoredAt,
     DateTimeOffset LastAccess,
     long Hits,
+    long UploadedBytes,
     int Readers,
     IReadOnlyList<string> Paths);
 
@@ -24,6 +25,8 @@ public enum CacheOrder
     Recent,
     /// <summary>Most often served (to apt and to peers) first.</summary>
     Hits,
+    /// <summary>Most bytes sent to peers first.</summary>
+    Uploaded,
     Size,
     Name,
 }
@@ -67,6 +70,7 @@ public sealed class CacheCatalog(ContentStore store, UrlRecords urls) : ICacheCa
         IEnumerable<CachedFile> ordered = order switch
         {
             CacheOrder.Hits => matches.OrderByDescending(f => f.Hits).ThenByDescending(f => f.LastAccess),
+            CacheOrder.Uploaded => matches.OrderByDescending(f => f.UploadedBytes).ThenByDescending(f => f.Hits),
             CacheOrder.Size => matches.OrderByDescending(f => f.Size),
             CacheOrder.Name => matches.OrderBy(f => f.Name, StringComparer.OrdinalIgnoreCase),
             _ => matches.OrderByDescending(f => f.LastAccess),
@@ -105,7 +109,7 @@ public sealed class CacheCatalog(ContentStore store, UrlRecords urls) : ICacheCa
     {
         var hex = entry.Hash.ToString();
         var name = paths.Count == 0 ? hex : FileNameOf(paths[0]);
-        return new CachedFile(hex, name, entry.Size, entry.Verified, entry.StoredAt, entry.LastAccess, entry.Hits, entry.Readers, paths);
+        return new CachedFile(hex, name, entry.Size, entry.Verified, entry.StoredAt, entry.LastAccess, entry.Hits, entry.UploadedBytes, entry.Readers, paths);
     }
 
     private static string FileNameOf(string urlKey)

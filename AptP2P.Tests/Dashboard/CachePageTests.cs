@@ -25,6 +25,21 @@ public sealed class CachePageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Shows_the_files_most_uploaded_to_peers()
+    {
+        Catalog.Add("hello_2.10-3_amd64.deb", 50_000, hits: 7, uploaded: 100_000);
+        Catalog.Add("tree_2.1.0-1_amd64.deb", 40_000, hits: 2, uploaded: 400_000);
+        Catalog.Add("figlet_2.2.5_amd64.deb", 40_000, hits: 9);
+        Feed.Publish(Node(cache: new CacheSummary(3, 256 * MiB, 1024 * MiB, 3, 1, 100)));
+
+        var cut = Render<CacheView>();
+
+        var top = cut.Find("[data-testid=most-uploaded]").TextContent;
+        Assert.True(top.IndexOf("tree_2.1.0-1_amd64.deb", StringComparison.Ordinal) < top.IndexOf("hello_2.10-3_amd64.deb", StringComparison.Ordinal));
+        Assert.DoesNotContain("figlet", top, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Searches_by_package_name()
     {
         Catalog.Add("hello_2.10-3_amd64.deb", 50_000);

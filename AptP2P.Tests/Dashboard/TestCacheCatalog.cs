@@ -12,10 +12,10 @@ internal sealed class TestCacheCatalog : ICacheCatalog
 
     public List<string> Removed { get; } = [];
 
-    public CachedFile Add(string name, long size, long hits = 0, string? path = null)
+    public CachedFile Add(string name, long size, long hits = 0, string? path = null, long uploaded = 0)
     {
         var hash = ContentHash.Compute(System.Text.Encoding.UTF8.GetBytes(name)).ToString();
-        var file = new CachedFile(hash, name, size, true, SampleStatistics.Start, SampleStatistics.Start.AddMinutes(_files.Count), hits, 0,
+        var file = new CachedFile(hash, name, size, true, SampleStatistics.Start, SampleStatistics.Start.AddMinutes(_files.Count), hits, uploaded, 0,
             [path ?? $"deb.debian.org/debian/pool/main/{name}"]);
         _files.Add(file);
         return file;
@@ -24,7 +24,12 @@ internal sealed class TestCacheCatalog : ICacheCatalog
     public CachePage Search(string? query, CacheOrder order, int page, int pageSize)
     {
         var matches = _files.Where(f => string.IsNullOrEmpty(query) || f.Paths.Any(p => p.Contains(query, StringComparison.OrdinalIgnoreCase))).ToList();
-        IEnumerable<CachedFile> ordered = order == CacheOrder.Hits ? matches.OrderByDescending(f => f.Hits) : matches.OrderByDescending(f => f.LastAccess);
+        IEnumerable<CachedFile> ordered = order switch
+        {
+            CacheOrder.Hits => matches.OrderByDescending(f => f.Hits),
+            CacheOrder.Uploaded => matches.OrderByDescending(f => f.UploadedBytes),
+            _ => matches.OrderByDescending(f => f.LastAccess),
+        };
         return new CachePage(matches.Count, page, pageSize, [.. ordered.Skip(page * pageSize).Take(pageSize)]);
     }
 

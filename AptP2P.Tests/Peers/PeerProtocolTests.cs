@@ -38,6 +38,7 @@ public sealed class PeerProtocolTests
         Assert.Empty(head.Body);
         Assert.Equal(416, beyond.Status);
         Assert.Equal(403, proxyForOutsider.Status);
+        Assert.Equal(600_000 + 262_144, node.Get<ContentStore>().Find(hash)!.UploadedBytes);
     }
 
     [Fact]

@@ -52,6 +52,7 @@ internal static partial class PeerEndpoints
             var plan = new ResponsePlan(lease.Entry.Size, null, "application/octet-stream", $"\"{sha256}\"");
             var sent = await FileResponder.SendAsync(context, plan, new ThrottledSource(new CacheLeaseSource(lease), gate), mayStall: false);
             statistics.AddUploadedBytes(sent);
+            store.RecordUpload(lease.Entry, sent);
             if (sent > 0 && context.Connection.RemoteIpAddress is { } address)
                 scores.RecordUpload(address, sent);
         }

@@ -21,6 +21,7 @@ namespace AptP2P.Data.Migrations
                     LastAccessAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
                     Verified = table.Column<bool>(type: "INTEGER", nullable: false),
                     Hits = table.Column<long>(type: "INTEGER", nullable: false),
+                    UploadedBytes = table.Column<long>(type: "INTEGER", nullable: false),
                     PieceList = table.Column<byte[]>(type: "BLOB", nullable: true)
                 },
                 constraints: table =>

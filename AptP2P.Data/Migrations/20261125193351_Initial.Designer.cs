@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AptP2P.Data.Migrations
 {
     [DbContext(typeof(AptDb))]
-    [Migration("20261125180518_Initial")]
+    [Migration("20261125193351_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -40,6 +40,9 @@ namespace AptP2P.Data.Migrations
 
                     b.Property<DateTimeOffset>("StoredAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("UploadedBytes")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool>("Verified")
                         .HasColumnType("INTEGER");
