@@ -167,45 +167,21 @@ public sealed class HostileInputTests
     }
 
     /// <summary>Delivers some bytes, then fails like a dropped connection.</summary>
-    private sealed class BreakingStream(byte[] content, int breakAt) : Stream
+    private sealed class BreakingStream(byte[] content, int breakAt) : ReadOnlyStream
     {
         private int _position;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(Span<byte> buffer)
         {
             if (_position >= breakAt)
             {
                 throw new IOException("connection reset");
             }
 
-            int n = Math.Min(count, breakAt - _position);
-            content.AsSpan(_position, n).CopyTo(buffer.AsSpan(offset));
+            int n = Math.Min(buffer.Length, breakAt - _position);
+            content.AsSpan(_position, n).CopyTo(buffer);
             _position += n;
             return n;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -29,9 +29,12 @@ public sealed class SwarmNodes : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="seeker"/>'s DHT lookups find <paramref name="holder"/> for every file.</summary>
-    public static async Task WaitUntilFoundAsync(AptP2PNode seeker, AptP2PNode holder, IEnumerable<ContentHash> files, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task WaitUntilFoundAsync(AptP2PNode seeker, AptP2PNode holder, IEnumerable<ContentHash> files, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitUntilFoundAsync(seeker, new IPEndPoint(IPAddress.Parse(holder.BindAddress), holder.Port), files, timeout, cancellationToken);
+
+    /// <summary>Waits until <paramref name="seeker"/>'s DHT lookups return <paramref name="expected"/> for every file.</summary>
+    public static async Task WaitUntilFoundAsync(AptP2PNode seeker, IPEndPoint expected, IEnumerable<ContentHash> files, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var expected = new IPEndPoint(IPAddress.Parse(holder.BindAddress), holder.Port);
         var deadline = DateTime.UtcNow + timeout;
         foreach (var file in files)
         {
@@ -43,7 +46,7 @@ public sealed class SwarmNodes : IAsyncDisposable
                 if (found)
                     break;
                 if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"{seeker.BindAddress} never found {holder.BindAddress} for {file}:\n{holder.Logs}");
+                    throw new TimeoutException($"{seeker.BindAddress} never found {expected} for {file}:\n{seeker.Logs}");
                 await Task.Delay(100, cancellationToken);
             }
         }

@@ -1,4 +1,3 @@
-using System.Net;
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Dht;
@@ -34,7 +33,7 @@ public sealed class HostilePeerTests(MirrorFixture fixture)
         using var apt = fixture.CreateClient(new Uri(node.PrefixFor(mirror.HostPort)), ["Acquire::Retries \"3\";"]);
         AptThroughProxyTests.AssertSucceeded(await apt.UpdateAsync(Ct), node);
         await accomplice.Get<IDht>().AnnounceAsync(InfoHash.FromFile(liar.File), liar.EndPoint.Port, Ct);
-        await WaitUntilFoundAsync(node, liar);
+        await SwarmNodes.WaitUntilFoundAsync(node, liar.EndPoint, [liar.File], TimeSpan.FromSeconds(30), Ct);
 
         var result = await apt.InstallDownloadOnlyAsync(big.Name);
 
@@ -53,22 +52,6 @@ public sealed class HostilePeerTests(MirrorFixture fixture)
         {
             Assert.True(score.BadPieces > 0);
             Assert.NotNull(score.BannedUntil);
-        }
-    }
-
-    private static async Task WaitUntilFoundAsync(AptP2PNode node, HostilePeer liar)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            await foreach (var peer in node.Get<IDht>().FindPeersAsync(InfoHash.FromFile(liar.File), Ct))
-            {
-                if (peer.Equals(liar.EndPoint))
-                    return;
-            }
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("the node never found the hostile peer in the DHT");
-            await Task.Delay(100, Ct);
         }
     }
 }
