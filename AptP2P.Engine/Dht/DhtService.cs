@@ -145,6 +145,8 @@ public sealed partial class DhtService(
         return await dht.FetchPieceListAsync(file, cancellationToken);
     }
 
+    public int KnownNodes => _node?.KnownNodes ?? 0;
+
     public DhtStatistics GetStatistics() =>
         _node?.GetStatistics() ?? throw new InvalidOperationException("The DHT has not started yet.");
 

@@ -33,6 +33,15 @@ public sealed record BucketStatistics(int Depth, int Capacity, int Nodes, int Go
 
 public sealed partial class DhtNode
 {
+    public int KnownNodes
+    {
+        get
+        {
+            lock (_gate)
+                return _table.Count;
+        }
+    }
+
     public DhtStatistics GetStatistics()
     {
         lock (_gate)

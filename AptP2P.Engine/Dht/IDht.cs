@@ -21,4 +21,7 @@ public interface IDht
     Task<byte[]?> FetchPieceListAsync(ContentHash file, CancellationToken cancellationToken);
 
     DhtStatistics GetStatistics();
+
+    /// <summary>Nodes in the routing table (0 before start): cheap, for callers that only ask "is anyone there?".</summary>
+    int KnownNodes { get; }
 }

@@ -114,7 +114,7 @@ public sealed partial class Announcer : BackgroundService
             {
                 if (!_options.CurrentValue.Announce || _node.HttpPort == 0 || _store.Find(hash) is not { Verified: true } entry)
                     continue;
-                if (_dht.GetStatistics().RoutingTableSize == 0)
+                if (_dht.KnownNodes == 0)
                 {
                     // Nobody to tell yet (still bootstrapping, or alone): an announce now would be lost for 25 minutes.
                     _due[hash] = _time.GetUtcNow() + Postponed;

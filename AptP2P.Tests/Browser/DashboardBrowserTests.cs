@@ -63,7 +63,7 @@ public sealed partial class DashboardBrowserTests(MirrorFixture mirror, BrowserF
         var progress = row.GetByTestId("transfer-progress");
         await Expect(progress).ToContainTextAsync("%", Patiently);
         var first = PercentOf(await progress.TextContentAsync());
-        await Expect(progress).Not.ToContainTextAsync($"{first} %", Patiently);
+        await Expect(progress).Not.ToHaveTextAsync(new Regex($@"^\s*{Regex.Escape(first.ToString(CultureInfo.InvariantCulture))} %"), PatientlyExact);
         var later = PercentOf(await progress.TextContentAsync());
         Assert.True(later > first, $"progress moved from {first} % to {later} %");
         await Expect(row).ToContainTextAsync("mirror only");
@@ -144,10 +144,11 @@ public sealed partial class DashboardBrowserTests(MirrorFixture mirror, BrowserF
             null, new() { Timeout = 30_000 });
     }
 
-    private static int PercentOf(string? text) =>
-        PercentPattern().Match(text ?? "") is { Success: true } match ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
+    /// <summary>The percentage a progress caption starts with: "8.3 % · 2 MiB of 24 MiB" gives 8.3.</summary>
+    private static double PercentOf(string? text) =>
+        PercentPattern().Match(text ?? "") is { Success: true } match ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
 
-    [GeneratedRegex(@"(\d+) %")]
+    [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?) %")]
     private static partial Regex PercentPattern();
 
     [GeneratedRegex("^[0-9a-f]{40}$")]

@@ -25,6 +25,8 @@ internal sealed class TestDht : IDht
 
     public Task AnnounceAsync(InfoHash key, int port, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public int KnownNodes { get; set; } = 1;
+
     public Task PublishPieceListAsync(ContentHash file, ReadOnlyMemory<byte> bencodedV, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<byte[]?> FetchPieceListAsync(ContentHash file, CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);

@@ -46,7 +46,7 @@ public sealed partial class SwarmDownload(
     {
         // With nobody in the routing table no lookup can find a peer: no reason to make apt wait for one.
         if (transfer.ExpectedHash is not { } hash || transfer.ExpectedSize is not { } size || size == 0 || IsDistrusted(hash)
-            || dht.GetStatistics().RoutingTableSize == 0)
+            || dht.KnownNodes == 0)
         {
             await mirrorDownload.RunAsync(transfer, null, cancellationToken);
             return;
