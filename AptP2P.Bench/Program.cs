@@ -2,6 +2,7 @@ using AptP2P.Bench;
 using AptP2P.Engine.Apt;
 
 // dotnet run -c Release --project AptP2P.Bench -- proxy      (all issue-2 figures)
+// dotnet run -c Release --project AptP2P.Bench -- proxy coldfiles   (diagnosis: what a cold cache adds per file, curl vs nginx)
 // dotnet run -c Release --project AptP2P.Bench -- swarm      (all issue-4 figures)
 // dotnet run -c Release --project AptP2P.Bench -- metadata   (parse rates of the metadata readers alone)
 var command = args.Length > 0 ? args[0] : "proxy";
@@ -17,6 +18,6 @@ switch (command)
         MetadataBenchmark.Run(Console.Out);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; use: proxy [apt|latency|bigfile|smallfiles|index]..., swarm [pieces|install]..., metadata");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; use: proxy [apt|latency|bigfile|smallfiles|index|coldfiles]..., swarm [pieces|install]..., metadata");
         return 2;
 }

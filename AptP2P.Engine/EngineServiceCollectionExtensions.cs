@@ -25,6 +25,7 @@ public static class EngineServiceCollectionExtensions
             .Bind(configuration.GetSection(AptP2POptions.SectionName))
             .ValidateDataAnnotations()
             .Validate(o => ByteSize.TryParse(o.Cache.SizeLimit, out _), "AptP2P:Cache:SizeLimit must be a size such as 512M, 20G or 1T")
+            .Validate(o => ByteSize.TryParse(o.Cache.MemorySize, out _), "AptP2P:Cache:MemorySize must be a size such as 0, 64M or 1G")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -44,6 +45,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<MirrorPolicy>();
         services.AddSingleton<MirrorClient>();
 
+        services.AddSingleton(sp => MemoryCopies.Following(sp.GetRequiredService<IOptionsMonitor<AptP2POptions>>()));
         services.AddSingleton<ContentStore>();
         services.AddSingleton<UrlRecords>();
         services.AddSingleton<CacheReconciler>();

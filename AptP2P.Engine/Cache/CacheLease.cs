@@ -2,20 +2,34 @@ using Microsoft.Win32.SafeHandles;
 
 namespace AptP2P.Engine.Cache;
 
-/// <summary>An open cache file. While a lease is held the file is not evicted; dispose it when the response is done.</summary>
+/// <summary>
+/// A cache file being read: its open handle, or the copy <see cref="MemoryCopies"/> holds of a small one. While a lease is
+/// held the file is not evicted; dispose it when the response is done.
+/// </summary>
 public sealed class CacheLease : IDisposable
 {
+    private readonly SafeFileHandle? _handle;
+    private readonly byte[]? _copy;
     private int _disposed;
 
     internal CacheLease(CacheEntry entry, SafeFileHandle handle)
     {
         Entry = entry;
-        Handle = handle;
+        _handle = handle;
+        entry.AddReader();
+    }
+
+    internal CacheLease(CacheEntry entry, byte[] copy)
+    {
+        Entry = entry;
+        _copy = copy;
         entry.AddReader();
     }
 
     public CacheEntry Entry { get; }
-    public SafeFileHandle Handle { get; }
+
+    /// <summary>The open file. Leases taken for the node's own reads (<c>touch: false</c>) always have one; served ones may not.</summary>
+    public SafeFileHandle Handle => _handle ?? throw new InvalidOperationException("this lease serves a copy held in memory, not the file");
 
     /// <summary>
     /// Reads synchronously: on Linux "async" file reads are synchronous reads queued to the thread pool, so reading here
@@ -24,14 +38,20 @@ public sealed class CacheLease : IDisposable
     public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(RandomAccess.Read(Handle, buffer.Span, offset));
+        if (_copy is null)
+            return ValueTask.FromResult(RandomAccess.Read(_handle!, buffer.Span, offset));
+        if (offset >= _copy.Length)
+            return ValueTask.FromResult(0);
+        var count = (int)Math.Min(buffer.Length, _copy.Length - offset);
+        _copy.AsSpan((int)offset, count).CopyTo(buffer.Span);
+        return ValueTask.FromResult(count);
     }
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        Handle.Dispose();
+        _handle?.Dispose();
         Entry.RemoveReader();
     }
 }

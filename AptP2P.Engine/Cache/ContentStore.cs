@@ -15,6 +15,7 @@ namespace AptP2P.Engine.Cache;
 public sealed partial class ContentStore(
     DataDirectory directory,
     DatabaseWriter writer,
+    MemoryCopies copies,
     IOptionsMonitor<AptP2POptions> options,
     TimeProvider time,
     ILogger<ContentStore> logger)
@@ -49,6 +50,11 @@ public sealed partial class ContentStore(
     {
         if (!_entries.TryGetValue(hash, out var entry))
             return null;
+        if (touch && copies.Find(entry) is { } copy)
+        {
+            Touch(entry);
+            return new CacheLease(entry, copy);
+        }
         try
         {
             var handle = File.OpenHandle(entry.ExternalPath ?? directory.PathOf(hash), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
@@ -61,8 +67,8 @@ public sealed partial class ContentStore(
             }
             if (touch)
             {
-                entry.Touch(time.GetUtcNow());
-                _touched.TryAdd(hash, 0);
+                Touch(entry);
+                copies.Offer(entry, handle);
             }
             return new CacheLease(entry, handle);
         }
@@ -72,6 +78,12 @@ public sealed partial class ContentStore(
             Forget(entry);
             return null;
         }
+    }
+
+    private void Touch(CacheEntry entry)
+    {
+        entry.Touch(time.GetUtcNow());
+        _touched.TryAdd(entry.Hash, 0);
     }
 
     /// <summary>Moves a complete, checked partial file into the store under its hash.</summary>
@@ -192,7 +204,7 @@ public sealed partial class ContentStore(
         if (entry.ExternalPath is not null)
         {
             if (_entries.TryRemove(entry.Hash, out _))
-                Removed?.Invoke(entry);
+                Left(entry);
             return;
         }
         if (!_entries.TryRemove(entry.Hash, out _))
@@ -207,7 +219,7 @@ public sealed partial class ContentStore(
             LogDeleteFailed(entry.Hash, ex);
         }
         ForgetRow(entry.Hash);
-        Removed?.Invoke(entry);
+        Left(entry);
     }
 
     private void Forget(CacheEntry entry)
@@ -215,15 +227,21 @@ public sealed partial class ContentStore(
         if (entry.ExternalPath is not null)
         {
             if (_entries.TryRemove(entry.Hash, out _))
-                Removed?.Invoke(entry);
+                Left(entry);
             return;
         }
         if (_entries.TryRemove(entry.Hash, out _))
         {
             Interlocked.Add(ref _totalSize, -entry.Size);
             ForgetRow(entry.Hash);
-            Removed?.Invoke(entry);
+            Left(entry);
         }
+    }
+
+    private void Left(CacheEntry entry)
+    {
+        copies.Drop(entry);
+        Removed?.Invoke(entry);
     }
 
     private void ForgetRow(ContentHash hash)

@@ -34,6 +34,13 @@ public sealed class CacheOptions
     /// <summary>Upper bound of the content store; least recently used files are evicted beyond it. Accepts <c>512M</c>, <c>20G</c>, <c>1T</c> or bytes.</summary>
     [Required]
     public string SizeLimit { get; set; } = "20G";
+
+    /// <summary>
+    /// Memory for copies of small, often requested cache files (up to 256 KiB each), served without touching the disk.
+    /// Accepts the same sizes as <see cref="SizeLimit"/>; <c>0</c> keeps none.
+    /// </summary>
+    [Required]
+    public string MemorySize { get; set; } = "64M";
 }
 
 public sealed class MirrorOptions

@@ -187,11 +187,12 @@ public sealed partial class MirrorDownload(
                 return $"the mirror sent more than the expected {max} bytes";
 
             // A synchronous write lands in the page cache in microseconds; an async one would hop threads to do the same.
+            // Readers may have the bytes before they are hashed: the held-back tail waits for the whole-file check anyway.
             file.Write(buffer, 0, read);
+            transfer.Advance(read);
             hasher.AppendData(buffer, 0, read);
             statistics.AddMirrorBytes(read);
             transfer.AddSourceBytes(MirrorSourceName, read);
-            transfer.Advance(read);
         }
     }
 

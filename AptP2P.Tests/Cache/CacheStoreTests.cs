@@ -37,6 +37,44 @@ public sealed class CacheStoreTests
     }
 
     [Fact]
+    public async Task A_small_file_is_served_from_memory_after_its_first_hit_and_leaves_memory_with_the_store()
+    {
+        await using var node = await AptP2PNode.StartAsync(settings: ["AptP2P:Peers:Announce=false"]);
+        var store = node.Get<ContentStore>();
+        var copies = node.Get<MemoryCopies>();
+        var bytes = RandomBytes(50_000);
+        var hash = AddFile(store, bytes);
+
+        Assert.Equal(bytes, await ReadAllAsync(store.TryOpen(hash)!));
+        Assert.Equal(50_000, copies.HeldBytes);
+        // The copy is what the second hit serves: the node's own reads still get the file itself.
+        File.WriteAllBytes(store.Directory.PathOf(hash), new byte[50_000]);
+        Assert.Equal(bytes, await ReadAllAsync(store.TryOpen(hash)!));
+        using (var own = store.TryOpen(hash, touch: false)!)
+            Assert.False(own.Handle.IsInvalid);
+        Assert.Equal(2, store.Find(hash)!.Hits);
+
+        Assert.True(store.TryRemove(hash));
+        Assert.Equal(0, copies.HeldBytes);
+        Assert.Null(store.TryOpen(hash));
+    }
+
+    [Fact]
+    public async Task With_no_memory_for_copies_every_hit_reads_the_disk()
+    {
+        await using var node = await AptP2PNode.StartAsync(settings: ["AptP2P:Cache:MemorySize=0", "AptP2P:Peers:Announce=false"]);
+        var store = node.Get<ContentStore>();
+        var hash = AddFile(store, RandomBytes(50_000));
+
+        using (store.TryOpen(hash)) { }
+        var zeros = new byte[50_000];
+        File.WriteAllBytes(store.Directory.PathOf(hash), zeros);
+
+        Assert.Equal(zeros, await ReadAllAsync(store.TryOpen(hash)!));
+        Assert.Equal(0, node.Get<MemoryCopies>().Count);
+    }
+
+    [Fact]
     public async Task Reconciliation_forgets_vanished_and_resized_files_adopts_verified_strangers_and_clears_partials()
     {
         var directory = Directory.CreateTempSubdirectory("aptp2p-reconcile-").FullName;
@@ -83,14 +121,32 @@ public sealed class CacheStoreTests
         }
     }
 
-    private static ContentHash AddRandomFile(AptP2PNode node, ContentStore store, int size)
+    private static ContentHash AddRandomFile(AptP2PNode node, ContentStore store, int size) => AddFile(store, RandomBytes(size));
+
+    private static ContentHash AddFile(ContentStore store, byte[] bytes)
     {
-        var bytes = RandomBytes(size);
         var partial = store.Directory.NewPartialPath();
         File.WriteAllBytes(partial, bytes);
         var hash = ContentHash.Compute(bytes);
-        store.Add(partial, hash, size, verified: true);
+        store.Add(partial, hash, bytes.Length, verified: true);
         return hash;
+    }
+
+    /// <summary>Reads a lease to its end and disposes it.</summary>
+    private static async Task<byte[]> ReadAllAsync(CacheLease lease)
+    {
+        using (lease)
+        {
+            var content = new byte[lease.Entry.Size];
+            var offset = 0;
+            while (offset < content.Length)
+            {
+                var read = await lease.ReadAsync(offset, content.AsMemory(offset), Ct);
+                Assert.NotEqual(0, read);
+                offset += read;
+            }
+            return content;
+        }
     }
 
     private static byte[] RandomBytes(int size)

@@ -63,6 +63,10 @@ public static class AptP2PHost
             else
                 await next(context);
         });
+        // Routing (and the authorization that needs its endpoint) only after the proxy: an apt request never pays for
+        // matching against the dashboard's routes and static assets.
+        app.UseRouting();
+        app.UseAuthorization();
 
         app.MapAptP2PDashboard();
         app.MapDhtApi();

@@ -19,6 +19,7 @@ public static class SettingKeys
     public const string AllowedClients = "AptP2P:AllowedClients";
     public const string AllowedMirrors = "AptP2P:AllowedMirrors";
     public const string CacheSizeLimit = "AptP2P:Cache:SizeLimit";
+    public const string CacheMemorySize = "AptP2P:Cache:MemorySize";
     public const string MirrorConnectTimeout = "AptP2P:Mirror:ConnectTimeoutSeconds";
     public const string MirrorStallTimeout = "AptP2P:Mirror:StallTimeoutSeconds";
     public const string MirrorConcurrentDownloads = "AptP2P:Mirror:MaxConcurrentDownloads";
@@ -46,6 +47,7 @@ public static class SettingKeys
         new(AllowedClients, d => d.AllowedClients),
         new(AllowedMirrors, d => d.AllowedMirrors),
         new(CacheSizeLimit, d => d.Cache.SizeLimit),
+        new(CacheMemorySize, d => d.Cache.MemorySize),
         new(MirrorConnectTimeout, d => d.Mirror.ConnectTimeoutSeconds, RestartRequired: true),
         new(MirrorStallTimeout, d => d.Mirror.StallTimeoutSeconds),
         new(MirrorConcurrentDownloads, d => d.Mirror.MaxConcurrentDownloads, RestartRequired: true),

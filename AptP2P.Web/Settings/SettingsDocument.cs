@@ -51,6 +51,7 @@ public sealed class SettingsDocument
         copy.AllowedClients = SplitList(copy.AllowedClients);
         copy.AllowedMirrors = SplitList(copy.AllowedMirrors);
         copy.Cache.SizeLimit = copy.Cache.SizeLimit?.Trim() ?? "";
+        copy.Cache.MemorySize = copy.Cache.MemorySize?.Trim() ?? "";
         copy.Peers.UploadRateLimit = copy.Peers.UploadRateLimit?.Trim() ?? "";
         copy.Peers.SharedDirectories = [.. copy.Peers.SharedDirectories.Select(d => d.Trim()).Where(d => d.Length > 0)];
         copy.Dht.BootstrapNodes = SplitList(copy.Dht.BootstrapNodes);
