@@ -54,12 +54,13 @@ public static class AptP2PHost
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(() => RecordBoundPorts(app));
         app.Use(CountRequestsOnConnection);
+        var proxy = app.Services.GetRequiredService<ProxyEndpoint>();
         app.Use(async (context, next) =>
         {
             var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "/";
             // CONNECT (apt's https through a proxy) goes to the proxy too, which refuses it with a reason.
             if (ProxyRouting.IsProxyTarget(rawTarget) || HttpMethods.IsConnect(context.Request.Method))
-                await context.RequestServices.GetRequiredService<ProxyEndpoint>().HandleAsync(context);
+                await proxy.HandleAsync(context);
             else
                 await next(context);
         });
