@@ -138,12 +138,12 @@ internal sealed class RelayConnection : IDisposable
 
     private async Task WaitForLatencyAsync(PendingRequest request, CancellationToken cancellationToken)
     {
-        var wait = _relay.Mode == LatencyMode.PerRequest
-            ? _relay.Latency
-            : request.ArrivedAt + _relay.Latency - _relay.Now;
-        if (wait > TimeSpan.Zero)
+        var due = _relay.Mode == LatencyMode.PerRequest ? _relay.Now + _relay.Latency : request.ArrivedAt + _relay.Latency;
+        // Timers run on a coarse millisecond clock and may fire a few milliseconds early by the stopwatch the records use:
+        // wait again until the stopwatch agrees, so a response never starts before its latency is spent.
+        for (var wait = due - _relay.Now; wait > TimeSpan.Zero; wait = due - _relay.Now)
         {
-            await Task.Delay(wait, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), cancellationToken);
         }
     }
 
