@@ -70,12 +70,6 @@ internal static partial class FileServingBenchmarks
         return new Result($"64 concurrent small cache hits (wrk, {small.Count} files)", $"{F(nodeRps, "0")} req/s", $"{F(nginxRps, "0")} req/s", ratio, "≥ 0.70×", ratio >= 0.7);
     }
 
-    private static async Task<double> CurlSecondsAsync(string url)
-    {
-        var result = await ProcessRunner.RunAsync("curl", ["-sf", "-o", "/dev/null", "-w", "%{time_total}", url], CancellationToken.None);
-        return double.Parse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture);
-    }
-
     private static async Task<double> WrkAsync(Uri server, IEnumerable<string> paths)
     {
         var script = Path.Combine(Path.GetTempPath(), $"aptp2p-wrk-{Guid.NewGuid():N}.lua");

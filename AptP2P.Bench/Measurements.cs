@@ -1,4 +1,5 @@
 using System.Globalization;
+using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Bench;
 
@@ -13,6 +14,14 @@ internal static class Measurements
         if (sorted.Length == 0)
             return double.NaN;
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>curl's total time for one GET of <paramref name="url"/>, body discarded.</summary>
+    public static async Task<double> CurlSecondsAsync(string url)
+    {
+        var spec = new ProcessSpec("curl", ["-sf", "-o", "/dev/null", "-w", "%{time_total}", url]) { Timeout = TimeSpan.FromMinutes(5) };
+        var result = await ProcessRunner.RunAsync(spec, CancellationToken.None);
+        return double.Parse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture);
     }
 
     public static string F(double value, string format = "0.00") => value.ToString(format, CultureInfo.InvariantCulture);

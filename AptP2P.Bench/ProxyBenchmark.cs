@@ -109,12 +109,6 @@ internal static class ProxyBenchmark
         }
     }
 
-    private static async Task<double> CurlSecondsAsync(string url)
-    {
-        var result = await ProcessRunner.RunAsync("curl", ["-sf", "-o", "/dev/null", "-w", "%{time_total}", url], CancellationToken.None);
-        return double.Parse(result.StandardOutput.Trim(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     private static void EmptyCache(AptP2PNode node)
     {
         var store = node.Get<ContentStore>();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AptP2P.Engine;
 using AptP2P.Tests.Fixtures;
 using static AptP2P.Bench.Measurements;
@@ -89,11 +88,5 @@ internal static class SwarmBenchmark
         var ratio = (double)fromMirror / setBytes;
         output.WriteLine($"4 nodes installing {set.Count} packages ({F(setBytes / 1e6, "0.0")} MB) in turn: {F(fromMirror / 1e6, "0.0")} MB of packages from the mirror");
         return new Result("4 nodes install the same set in turn: package bytes from the mirror vs one set", $"{F(fromMirror / 1e6, "0.0")} MB", $"{F(setBytes / 1e6, "0.0")} MB", ratio, "≤ 1.05×", ratio <= 1.05);
-    }
-
-    private static async Task<double> CurlSecondsAsync(string url)
-    {
-        var result = await ProcessRunner.RunAsync(new ProcessSpec("curl", ["-sf", "-o", "/dev/null", "-w", "%{time_total}", url]) { Timeout = TimeSpan.FromMinutes(5) }, CancellationToken.None);
-        return double.Parse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture);
     }
 }

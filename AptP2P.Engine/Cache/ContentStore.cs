@@ -50,10 +50,10 @@ public sealed partial class ContentStore(
     {
         if (!_entries.TryGetValue(hash, out var entry))
             return null;
-        if (touch && copies.Find(entry) is { } copy)
+        if (touch && copies.Find(entry) is { } held)
         {
             Touch(entry);
-            return new CacheLease(entry, copy);
+            return new CacheLease(entry, held);
         }
         try
         {
@@ -68,7 +68,12 @@ public sealed partial class ContentStore(
             if (touch)
             {
                 Touch(entry);
-                copies.Offer(entry, handle);
+                // The first hit of a small file is served from the copy it has just made, not read a second time.
+                if (copies.Offer(entry, handle) is { } read)
+                {
+                    handle.Dispose();
+                    return new CacheLease(entry, read);
+                }
             }
             return new CacheLease(entry, handle);
         }

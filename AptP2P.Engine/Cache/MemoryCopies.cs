@@ -55,26 +55,29 @@ public sealed class MemoryCopies
     }
 
     /// <summary>Reads the whole file of <paramref name="entry"/> from <paramref name="handle"/> and keeps it, if it qualifies and fits.</summary>
-    public void Offer(CacheEntry entry, SafeFileHandle handle)
+    /// <returns>The bytes read, for the caller to serve instead of reading the file again; null when nothing was read.</returns>
+    public byte[]? Offer(CacheEntry entry, SafeFileHandle handle)
     {
         if (entry.Size > MaxFileSize || entry.Size > Budget || entry.ExternalPath is not null)
-            return;
+            return null;
         var content = new byte[entry.Size];
         var read = 0;
         while (read < content.Length)
         {
             var n = RandomAccess.Read(handle, content.AsSpan(read), read);
             if (n == 0)
-                return; // shorter than its entry says: not a copy to serve
+                return null; // shorter than its entry says: not a copy to serve
             read += n;
         }
         lock (_gate)
         {
-            if (!_copies.TryAdd(entry, new Copy(content) { LastUse = Interlocked.Increment(ref _clock) }))
-                return;
-            _held += content.Length;
-            TrimLocked();
+            if (_copies.TryAdd(entry, new Copy(content) { LastUse = Interlocked.Increment(ref _clock) }))
+            {
+                _held += content.Length;
+                TrimLocked();
+            }
         }
+        return content;
     }
 
     /// <summary>Drops the copy of a file that left the store.</summary>

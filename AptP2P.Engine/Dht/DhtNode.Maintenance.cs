@@ -33,7 +33,7 @@ public sealed partial class DhtNode
                 refreshes.Add(LookupAsync(LookupKind.FindNode, _table.RandomIdIn(bucket, _random), cancellationToken: cancellationToken));
         }
         await Task.WhenAll(refreshes);
-        LogBootstrapped(Read(n => n._table.Count));
+        LogBootstrapped(KnownNodes);
         return true;
     }
 
@@ -48,7 +48,7 @@ public sealed partial class DhtNode
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (Read(n => n._table.Count) > 0 && IsBootstrapped)
+                if (KnownNodes > 0 && IsBootstrapped)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(30), Time, cancellationToken);
                     continue;
