@@ -129,6 +129,8 @@ public sealed partial class DashboardBrowserTests(MirrorFixture mirror, BrowserF
 
         await Page.GotoAsync("dht");
         await Expect(Page.GetByTestId("dht-node-id")).ToHaveTextAsync(NodeIdPattern(), PatientlyExact);
+        // The prerendered page shows the node id before its circuit is up; a click before that would be lost.
+        await WaitForLiveUpdatesAsync();
         await Page.GetByTestId("dark-mode").ClickAsync();
         await Expect(Page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", "rgb(58, 10, 22)");
         await browser.ScreenshotAsync(Page, "page-dht-dark");

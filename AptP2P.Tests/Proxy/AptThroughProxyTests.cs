@@ -89,6 +89,8 @@ public sealed class AptThroughProxyTests(MirrorFixture fixture)
         var hello = fixture.Repository.Package("hello");
         var target = $"/{fixture.Mirror.HostPort}/{hello.PoolPath}";
         var direct = await RawHttp.SendAsync(fixture.Mirror.BaseUri, "HEAD", "/" + hello.PoolPath);
+        // nginx logs a request just after answering it: the HEAD's line must be in before the log is cleared.
+        await fixture.Mirror.WaitForRequestsAsync(e => e.Method == "HEAD" && e.Path.Contains("hello", StringComparison.Ordinal), 1, TimeSpan.FromSeconds(10), Ct);
         fixture.Mirror.ClearAccessLog();
 
         var hit = await RawHttp.SendAsync(node.BaseUri, "GET", target);
