@@ -32,7 +32,8 @@ public sealed partial class IndexIngestor(
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var pending = index.BeginIngest(url.Authority, info.BaseDirectory, done.Task);
-        writer.Enqueue("index " + canonical, async (db, ct) =>
+        // Requests for files of this index wait for it (HashIndex.FindAsync): no write-behind delay.
+        writer.EnqueueAwaited("index " + canonical, async (db, ct) =>
         {
             try
             {

@@ -10,15 +10,30 @@ namespace AptP2P.Engine.Persistence;
 /// The one writer of the database. Hot paths hand it work and move on; it runs what has queued up in one transaction,
 /// so SQLite sees a few batches a second instead of a transaction per event (DESIGN.md, "Data kept").
 /// </summary>
-public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, ILogger<DatabaseWriter> logger) : BackgroundService
+public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, TimeProvider time, ILogger<DatabaseWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 512;
 
+    /// <summary>
+    /// How long queued writes wait for company. The writes of a burst of transfers then cost one transaction, after the
+    /// burst rather than in the middle of it (measured: 7–12 ms of CPU per batch of ten, taken from apt's own downloads on
+    /// a 2-core machine). A caller that waits for its write cuts the wait short.
+    /// </summary>
+    public static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private TaskCompletionSource _waited = NewSignal();
 
     /// <summary>Queues a write; failures are logged, never thrown at the caller.</summary>
     public void Enqueue(string description, Func<AptDb, CancellationToken, Task> work) =>
         _queue.Writer.TryWrite(new WorkItem(description, work, null));
+
+    /// <summary>Queues a write that somebody waits for through signals of its own (an index being ingested): no gathering delay.</summary>
+    public void EnqueueAwaited(string description, Func<AptDb, CancellationToken, Task> work)
+    {
+        _queue.Writer.TryWrite(new WorkItem(description, work, null));
+        Volatile.Read(ref _waited).TrySetResult();
+    }
 
     /// <summary>Queues a write and waits until it is committed.</summary>
     public Task WriteAsync(string description, Func<AptDb, CancellationToken, Task> work, CancellationToken cancellationToken)
@@ -26,6 +41,7 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, I
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_queue.Writer.TryWrite(new WorkItem(description, work, done)))
             done.SetException(new InvalidOperationException("The database writer has stopped."));
+        Volatile.Read(ref _waited).TrySetResult();
         return done.Task.WaitAsync(cancellationToken);
     }
 
@@ -40,6 +56,9 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, I
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
+                await Task.WhenAny(Task.Delay(GatherDelay, time, stoppingToken), Volatile.Read(ref _waited).Task);
+                // Renewed before draining: a waiting write queued from here on is either drained now or ends the next wait.
+                Volatile.Write(ref _waited, NewSignal());
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
                     batch.Add(item);
@@ -92,6 +111,8 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, I
             }
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed record WorkItem(string Description, Func<AptDb, CancellationToken, Task> Work, TaskCompletionSource? Done);
 

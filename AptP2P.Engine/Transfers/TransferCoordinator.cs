@@ -86,7 +86,9 @@ public sealed partial class TransferCoordinator : IDisposable
                 File.Delete(partial);
                 continue;
             }
-            _ = RunAsync(transfer, revalidate);
+            // Not inline: a download whose bytes are already waiting in the socket would copy the whole file before the caller
+            // even opened its reader. Fair (first queued, first run): apt wants the first of its pipelined files first.
+            _ = Task.Factory.StartNew(() => RunAsync(transfer, revalidate), CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default).Unwrap();
             return transfer;
         }
     }

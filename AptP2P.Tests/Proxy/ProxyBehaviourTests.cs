@@ -4,6 +4,7 @@ using AptP2P.Engine;
 using AptP2P.Engine.Apt;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Transfers;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.Proxy;
@@ -31,6 +32,40 @@ public sealed class ProxyBehaviourTests(MirrorFixture fixture)
             Assert.Equal(big.Sha256, Convert.ToHexStringLower(SHA256.HashData(b.Body)));
         });
         Assert.Equal(1, fixture.Mirror.CountRequests(e => e.Path.EndsWith(Path.GetFileName(big.PoolPath), StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_cold_file_streams_to_its_first_reader_while_the_mirror_download_still_runs()
+    {
+        // Over a warm connection nginx has the whole body in the socket at once: had the download run on the thread of the
+        // request that started it, every byte would be copied before that request could send the first one.
+        await using var node = await AptP2PNode.StartAsync();
+        await UpdateThroughAsync(node);
+        var big = fixture.Repository.BigPackage;
+        var transfers = node.Get<TransferCoordinator>();
+        using var client = new HttpClient();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            foreach (var entry in node.Get<ContentStore>().Entries.ToList())
+                node.Get<ContentStore>().TryRemove(entry.Hash);
+            using var response = await client.GetAsync(new Uri(node.BaseUri, $"/{fixture.Mirror.HostPort}/{big.PoolPath}"), HttpCompletionOption.ResponseHeadersRead, Ct);
+            await using var body = await response.Content.ReadAsStreamAsync(Ct);
+            var first = new byte[1];
+            Assert.Equal(1, await body.ReadAsync(first, Ct));
+            var running = transfers.Active.Any(t => t.Url.Path.EndsWith(Path.GetFileName(big.PoolPath), StringComparison.Ordinal));
+            var rest = await ReadToEndAsync(body);
+            Assert.Equal(big.Size, 1 + rest);
+            Assert.True(running, $"attempt {attempt}: the first byte reached the client only after the mirror download had ended");
+        }
+    }
+
+    private static async Task<long> ReadToEndAsync(Stream body)
+    {
+        var buffer = new byte[256 * 1024];
+        long total = 0;
+        for (int read; (read = await body.ReadAsync(buffer, Ct)) > 0;)
+            total += read;
+        return total;
     }
 
     [Fact]

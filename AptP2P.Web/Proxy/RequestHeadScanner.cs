@@ -14,6 +14,9 @@ internal static class RequestHeadScanner
 
     private static ReadOnlySpan<byte> EndOfHead => "\r\n\r\n"u8;
 
+    /// <summary>Whether <paramref name="buffer"/> holds the end of a head (cheap: nothing parsed).</summary>
+    public static bool HasCompleteHead(ReadOnlySpan<byte> buffer) => buffer.IndexOf(EndOfHead) >= 0;
+
     /// <summary>Looks for one complete head at the start of <paramref name="buffer"/>.</summary>
     /// <returns>The head's length including the blank line, 0 when incomplete, -1 when it cannot be a request head we follow.</returns>
     public static int TryRead(ReadOnlySpan<byte> buffer, out RequestHead head)

@@ -114,12 +114,14 @@ internal sealed class RequestPump
                 _pendingLength = 0;
                 return;
             }
-            // A head Kestrel will take up as soon as it arrives (nothing else pending) gains nothing from a head start.
+            offset += length;
+            // A lone head Kestrel will take up as soon as it arrives (nothing else pending) gains nothing from a head start;
+            // the first of several that arrived together does: its transfer must not start after those queued behind it.
             var idle = _seen == _window.Started && _window.Started == _window.Completed;
-            if (!idle && _seen - _window.Started < Window)
+            var alone = !RequestHeadScanner.HasCompleteHead(_pending.AsSpan(offset, _pendingLength - offset));
+            if ((!idle || !alone) && _seen - _window.Started < Window)
                 _offer(head);
             _seen++;
-            offset += length;
         }
         _pending.AsSpan(offset, _pendingLength - offset).CopyTo(_pending);
         _pendingLength -= offset;

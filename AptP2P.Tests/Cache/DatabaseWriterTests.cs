@@ -1,0 +1,109 @@
+using AptP2P.Data;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Persistence;
+using AptP2P.Tests.Dashboard;
+using Microsoft.EntityFrameworkCore;
+
+namespace AptP2P.Tests.Cache;
+
+/// <summary>The write-behind database writer on a real SQLite file and a fake clock.</summary>
+public sealed class DatabaseWriterTests : IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private readonly EngineServices _services = new();
+    private DatabaseWriter Writer => _services.Get<DatabaseWriter>();
+
+    public async ValueTask InitializeAsync()
+    {
+        await _services.Get<DatabaseInitializer>().InitializeAsync(Ct);
+        await Writer.StartAsync(Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Writer.StopAsync(CancellationToken.None);
+        await _services.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Write_behind_work_waits_for_company_until_the_gather_delay_has_passed()
+    {
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Writer.Enqueue("test", (_, _) =>
+        {
+            ran.TrySetResult();
+            return Task.CompletedTask;
+        });
+
+        await Task.Delay(200, Ct);
+        Assert.False(ran.Task.IsCompleted, "write-behind work ran before its gather delay had passed");
+
+        await AdvanceUntilAsync(ran.Task, DatabaseWriter.GatherDelay);
+    }
+
+    [Fact]
+    public async Task A_waited_write_takes_the_gathered_ones_along_at_once()
+    {
+        Writer.Enqueue("gathered", (db, _) =>
+        {
+            db.UrlRecords.Add(Record("mirror/gathered"));
+            return db.SaveChangesAsync(Ct);
+        });
+
+        // No time passes on the fake clock: only the waiting caller can have ended the gathering.
+        await Writer.WriteAsync("waited", (db, _) =>
+        {
+            db.UrlRecords.Add(Record("mirror/waited"));
+            return db.SaveChangesAsync(Ct);
+        }, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        Assert.Equal(["mirror/gathered", "mirror/waited"], await db.UrlRecords.Select(r => r.Url).OrderBy(u => u).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Awaited_work_such_as_an_index_ingest_runs_without_the_gather_delay()
+    {
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Writer.EnqueueAwaited("ingest", (_, _) =>
+        {
+            ran.TrySetResult();
+            return Task.CompletedTask;
+        });
+        await ran.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+    }
+
+    [Fact]
+    public async Task Stopping_commits_what_is_still_gathering()
+    {
+        Writer.Enqueue("gathered", (db, _) =>
+        {
+            db.UrlRecords.Add(Record("mirror/at-stop"));
+            return db.SaveChangesAsync(CancellationToken.None);
+        });
+
+        await Writer.StopAsync(Ct);
+
+        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        Assert.True(await db.UrlRecords.AnyAsync(r => r.Url == "mirror/at-stop", Ct));
+    }
+
+    /// <summary>Moves the fake clock on in small steps (the writer arms its timer a moment after the work is queued).</summary>
+    private async Task AdvanceUntilAsync(Task done, TimeSpan step)
+    {
+        for (var i = 0; i < 300 && !done.IsCompleted; i++)
+        {
+            _services.Time.Advance(step);
+            await Task.WhenAny(done, Task.Delay(100, Ct));
+        }
+        Assert.True(done.IsCompleted, "the gathered work never ran");
+    }
+
+    private static Data.Cache.UrlRecord Record(string url) => new()
+    {
+        Url = url,
+        Sha256 = new string('a', 64),
+        Size = 1,
+        FetchedAt = DateTimeOffset.UnixEpoch,
+    };
+}
