@@ -37,11 +37,15 @@ public sealed class HashIndex
     /// Like <see cref="Find"/>, but first waits (bounded) for metadata of the same archive still being indexed, so that
     /// <c>apt-get update</c> followed at once by <c>apt-get install</c> finds every hash.
     /// </summary>
-    public async ValueTask<IndexedHash?> FindAsync(MirrorUrl url, TimeSpan maxWait, CancellationToken cancellationToken)
+    public ValueTask<IndexedHash?> FindAsync(MirrorUrl url, TimeSpan maxWait, CancellationToken cancellationToken)
     {
+        // Synchronous in the common case (known, or nothing being indexed): no state machine on the path of every hit.
         var found = Find(url);
-        if (found is { Size: not null } || _pending.IsEmpty)
-            return found;
+        return found is { Size: not null } || _pending.IsEmpty ? ValueTask.FromResult(found) : WaitAndFindAsync(url, found, maxWait, cancellationToken);
+    }
+
+    private async ValueTask<IndexedHash?> WaitAndFindAsync(MirrorUrl url, IndexedHash? found, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
         var covering = _pending.Values.Where(p => p.Covers(url)).Select(p => p.Done).ToList();
         if (covering.Count == 0)
             return found;

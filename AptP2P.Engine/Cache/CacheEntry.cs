@@ -14,6 +14,10 @@ public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateT
     public bool Verified { get; } = verified;
     public DateTimeOffset StoredAt { get; } = storedAt;
 
+    /// <summary>The strong HTTP entity tag of this content (its quoted SHA-256), made once rather than on every hit.</summary>
+    public string EntityTag => _entityTag ??= $"\"{Hash}\"";
+    private string? _entityTag;
+
     /// <summary>
     /// For a file shared from a directory outside the cache (such as <c>/var/cache/apt/archives</c>): its path. Such files
     /// are read in place, never moved, evicted or deleted, and do not count towards the cache size.

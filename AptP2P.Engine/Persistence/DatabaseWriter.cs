@@ -70,18 +70,26 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
         {
         }
 
-        // Drain what is left so nothing queued before shutdown is lost.
-        batch.Clear();
-        while (_queue.Reader.TryRead(out var item))
-            batch.Add(item);
-        if (batch.Count > 0)
-            await RunBatchAsync(batch, CancellationToken.None);
+        await DrainAsync();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
+        // ExecuteAsync starts on the thread pool and, stopped before its first turn, never runs: what was queued still lands.
+        if (ExecuteTask is null || ExecuteTask.IsCompleted)
+            await DrainAsync();
+    }
+
+    /// <summary>Writes what is left in the queue, so nothing queued before shutdown is lost.</summary>
+    private async Task DrainAsync()
+    {
+        var batch = new List<WorkItem>();
+        while (_queue.Reader.TryRead(out var item))
+            batch.Add(item);
+        if (batch.Count > 0)
+            await RunBatchAsync(batch, CancellationToken.None);
     }
 
     private async Task RunBatchAsync(List<WorkItem> batch, CancellationToken cancellationToken)

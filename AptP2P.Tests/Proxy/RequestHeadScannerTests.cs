@@ -19,6 +19,29 @@ public sealed class RequestHeadScannerTests
     }
 
     [Fact]
+    public void Without_its_target_a_head_still_gives_its_length_and_kind()
+    {
+        var bytes = Encoding.ASCII.GetBytes("GET /h.example/pool/x.deb HTTP/1.1\r\nUpgrade: websocket\r\n\r\n");
+
+        var length = RequestHeadScanner.TryRead(bytes, out var head, withTarget: false);
+
+        Assert.Equal(bytes.Length, length);
+        Assert.True(head.IsGet);
+        Assert.True(head.IsUpgrade);
+        Assert.Equal("", head.Target);
+    }
+
+    [Theory]
+    [InlineData("GET /a HTTP/1.1\r\nHost: a\r\n", 0)]
+    [InlineData("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\n", 1)]
+    [InlineData("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", 2)]
+    [InlineData("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n", 2)]
+    public void Complete_heads_are_counted_up_to_two(string text, int expected)
+    {
+        Assert.Equal(expected, RequestHeadScanner.CountCompleteHeads(Encoding.ASCII.GetBytes(text)));
+    }
+
+    [Fact]
     public void An_incomplete_head_asks_for_more_bytes()
     {
         Assert.Equal(0, RequestHeadScanner.TryRead("GET /x HTTP/1.1\r\nHost: a\r\n"u8, out _));

@@ -53,17 +53,8 @@ public static class AptP2PHost
 
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(() => RecordBoundPorts(app));
-        app.Use(CountRequestsOnConnection);
         var proxy = app.Services.GetRequiredService<ProxyEndpoint>();
-        app.Use(async (context, next) =>
-        {
-            var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "/";
-            // CONNECT (apt's https through a proxy) goes to the proxy too, which refuses it with a reason.
-            if (ProxyRouting.IsProxyTarget(rawTarget) || HttpMethods.IsConnect(context.Request.Method))
-                await proxy.HandleAsync(context);
-            else
-                await next(context);
-        });
+        app.Use(next => context => DispatchAsync(context, proxy, next));
         // Routing (and the authorization that needs its endpoint) only after the proxy: an apt request never pays for
         // matching against the dashboard's routes and static assets.
         app.UseRouting();
@@ -75,15 +66,23 @@ public static class AptP2PHost
         return app;
     }
 
-    /// <summary>Lets the connection's request pump know how far Kestrel has got, so it prefetches only a bounded way ahead.</summary>
-    private static async Task CountRequestsOnConnection(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// Apt's requests to the proxy, everything else on to routing; on the way, the connection's request pump learns how far
+    /// Kestrel has got, so it prefetches only a bounded way ahead. One middleware for both: every cache hit passes here.
+    /// </summary>
+    private static async Task DispatchAsync(HttpContext context, ProxyEndpoint proxy, RequestDelegate next)
     {
         var window = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items is { } items
             && items.TryGetValue(PrefetchWindow.ItemKey, out var value) ? value as PrefetchWindow : null;
         window?.RequestStarted();
         try
         {
-            await next(context);
+            var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "/";
+            // CONNECT (apt's https through a proxy) goes to the proxy too, which refuses it with a reason.
+            if (ProxyRouting.IsProxyTarget(rawTarget) || HttpMethods.IsConnect(context.Request.Method))
+                await proxy.HandleAsync(context);
+            else
+                await next(context);
         }
         finally
         {

@@ -74,7 +74,6 @@ internal sealed partial class ProxyEndpoint(
     /// <summary>A file whose hash the archive metadata gives: from the cache, else from the one transfer of that hash.</summary>
     private async Task ServeKnownAsync(HttpContext context, MirrorUrl url, IndexedHash indexed)
     {
-        var etag = $"\"{indexed.Hash}\"";
         for (var attempt = 0; attempt < 3; attempt++)
         {
             if (store.TryOpen(indexed.Hash) is { } lease)
@@ -84,7 +83,7 @@ internal sealed partial class ProxyEndpoint(
                     statistics.CacheHit();
                     _ = ingestor.IngestAsync(url, indexed.Hash);
                     var record = urls.Find(url.Key) is { } r && r.Hash == indexed.Hash ? r : null;
-                    var plan = new ResponsePlan(lease.Entry.Size, record?.LastModified, record?.ContentType ?? OctetStream, etag)
+                    var plan = new ResponsePlan(lease.Entry.Size, record?.LastModified, record?.ContentType ?? OctetStream, lease.Entry.EntityTag)
                     {
                         RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
                     };
@@ -128,7 +127,7 @@ internal sealed partial class ProxyEndpoint(
             using (reader)
             {
                 // Headers go out at once: the size is known from the index, so apt never waits for them.
-                var plan = new ResponsePlan(indexed.Size ?? head!.Length, head?.LastModified, head?.ContentType ?? OctetStream, etag)
+                var plan = new ResponsePlan(indexed.Size ?? head!.Length, head?.LastModified, head?.ContentType ?? OctetStream, $"\"{indexed.Hash}\"")
                 {
                     RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
                 };

@@ -14,12 +14,19 @@ internal static class RequestHeadScanner
 
     private static ReadOnlySpan<byte> EndOfHead => "\r\n\r\n"u8;
 
-    /// <summary>Whether <paramref name="buffer"/> holds the end of a head (cheap: nothing parsed).</summary>
-    public static bool HasCompleteHead(ReadOnlySpan<byte> buffer) => buffer.IndexOf(EndOfHead) >= 0;
+    /// <summary>How many head ends <paramref name="buffer"/> holds, counting no further than two (cheap: nothing parsed).</summary>
+    public static int CountCompleteHeads(ReadOnlySpan<byte> buffer)
+    {
+        var first = buffer.IndexOf(EndOfHead);
+        if (first < 0)
+            return 0;
+        return buffer[(first + EndOfHead.Length)..].IndexOf(EndOfHead) < 0 ? 1 : 2;
+    }
 
     /// <summary>Looks for one complete head at the start of <paramref name="buffer"/>.</summary>
     /// <returns>The head's length including the blank line, 0 when incomplete, -1 when it cannot be a request head we follow.</returns>
-    public static int TryRead(ReadOnlySpan<byte> buffer, out RequestHead head)
+    /// <param name="withTarget">False when the caller only needs the head's length and kind: the target is then left empty.</param>
+    public static int TryRead(ReadOnlySpan<byte> buffer, out RequestHead head, bool withTarget = true)
     {
         head = default;
         var end = buffer.IndexOf(EndOfHead);
@@ -53,7 +60,7 @@ internal static class RequestHeadScanner
         }
 
         var isGet = requestLine[..firstSpace].SequenceEqual("GET"u8);
-        var target = isGet ? Encoding.Latin1.GetString(requestLine[(firstSpace + 1)..lastSpace]) : "";
+        var target = isGet && withTarget ? Encoding.Latin1.GetString(requestLine[(firstSpace + 1)..lastSpace]) : "";
         head = new RequestHead(isGet, target, hasBody, upgrade);
         return end + EndOfHead.Length;
     }

@@ -103,7 +103,12 @@ internal sealed class RequestPump
         var offset = 0;
         while (offset < _pendingLength)
         {
-            var length = RequestHeadScanner.TryRead(_pending.AsSpan(offset, _pendingLength - offset), out var head);
+            // A lone head Kestrel will take up as soon as it arrives (nothing else pending) gains nothing from a head start;
+            // the first of several that arrived together does: its transfer must not start after those queued behind it.
+            var rest = _pending.AsSpan(offset, _pendingLength - offset);
+            var idle = _seen == _window.Started && _window.Started == _window.Completed;
+            var wanted = (!idle || RequestHeadScanner.CountCompleteHeads(rest) > 1) && _seen - _window.Started < Window;
+            var length = RequestHeadScanner.TryRead(rest, out var head, withTarget: wanted);
             if (length == 0)
                 break;
             if (length < 0 || head.HasBody || head.IsUpgrade)
@@ -115,11 +120,7 @@ internal sealed class RequestPump
                 return;
             }
             offset += length;
-            // A lone head Kestrel will take up as soon as it arrives (nothing else pending) gains nothing from a head start;
-            // the first of several that arrived together does: its transfer must not start after those queued behind it.
-            var idle = _seen == _window.Started && _window.Started == _window.Completed;
-            var alone = !RequestHeadScanner.HasCompleteHead(_pending.AsSpan(offset, _pendingLength - offset));
-            if ((!idle || !alone) && _seen - _window.Started < Window)
+            if (wanted)
                 _offer(head);
             _seen++;
         }
