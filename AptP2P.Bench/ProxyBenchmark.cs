@@ -18,7 +18,7 @@ namespace AptP2P.Bench;
 internal static class ProxyBenchmark
 {
     private static readonly string[] InstallSet = ["hello", "figlet", "tree", "fortune-mod", "fortunes-min", "librecode0", DebianRepository.BigPackageName];
-    private const int AptRuns = 9;
+    private const int AptRuns = 21;
     private const int MaxWarmUpRounds = 25;
     private const double SettledJitMilliseconds = 60;
 
