@@ -11,6 +11,7 @@ internal static partial class FileServingBenchmarks
 {
     private const long HugeBytes = 200L * 1024 * 1024;
     private const int CurlRounds = 6;
+    private const int SlowReaderRounds = 6;
     private const int WrkRounds = 9;
     private const int WrkRoundSeconds = 3;
 
@@ -27,15 +28,39 @@ internal static partial class FileServingBenchmarks
         for (var warmUp = 0; warmUp < 3; warmUp++)
             await CurlSecondsAsync(proxied);
 
+        var nginxPid = nginx.MasterProcessId ?? throw new InvalidOperationException("nginx is not running");
+        TimeSpan NodeCpu() => ProcessCpu.Own(Environment.ProcessId);
+        TimeSpan NginxCpu() => ProcessCpu.OfTree(nginxPid);
+
         var nginxRates = new List<double>();
         var nodeRates = new List<double>();
+        var (nginxCpu, nodeCpu) = (TimeSpan.Zero, TimeSpan.Zero);
         for (var round = 0; round < CurlRounds; round++)
         {
+            var before = NginxCpu();
             nginxRates.Add(huge.Size / 1e6 / await CurlSecondsAsync(direct));
+            nginxCpu += NginxCpu() - before;
+            before = NodeCpu();
             nodeRates.Add(huge.Size / 1e6 / await CurlSecondsAsync(proxied));
+            nodeCpu += NodeCpu() - before;
         }
         var ratio = nodeRates.Average() / nginxRates.Average();
         output.WriteLine($"200 MB cache hit: AptP2P {F(nodeRates.Average(), "0")} MB/s [{string.Join(' ', nodeRates.Select(r => F(r, "0")))}], nginx {F(nginxRates.Average(), "0")} MB/s [{string.Join(' ', nginxRates.Select(r => F(r, "0")))}]");
+        output.WriteLine($"  server CPU per 200 MB: AptP2P {F(nodeCpu.TotalMilliseconds / CurlRounds, "0")} ms, nginx {F(nginxCpu.TotalMilliseconds / CurlRounds, "0")} ms");
+
+        // A reader as slow as apt (which hashes at about 250 MB/s here): what serving costs when the socket keeps filling up.
+        var (slowNginx, slowNode) = (TimeSpan.Zero, TimeSpan.Zero);
+        await CurlSecondsAsync(proxied, "--limit-rate", "250M"); // its own code paths (the socket keeps filling up) warm up first
+        for (var round = 0; round < SlowReaderRounds; round++)
+        {
+            var before = NginxCpu();
+            await CurlSecondsAsync(direct, "--limit-rate", "250M");
+            slowNginx += NginxCpu() - before;
+            before = NodeCpu();
+            await CurlSecondsAsync(proxied, "--limit-rate", "250M");
+            slowNode += NodeCpu() - before;
+        }
+        output.WriteLine($"  the same to a reader taking 250 MB/s: server CPU per 200 MB: AptP2P {F(slowNode.TotalMilliseconds / SlowReaderRounds, "0")} ms, nginx {F(slowNginx.TotalMilliseconds / SlowReaderRounds, "0")} ms");
         return new Result("200 MB cache hit over loopback (curl)", $"{F(nodeRates.Average(), "0")} MB/s", $"{F(nginxRates.Average(), "0")} MB/s", ratio, "≥ 0.90×", ratio >= 0.9);
     }
 
@@ -51,33 +76,46 @@ internal static partial class FileServingBenchmarks
 
         var nginxPaths = small.Select(p => "/" + p.PoolPath).ToList();
         var nodePaths = small.Select(p => $"/{nginx.HostPort}/{p.PoolPath}").ToList();
+        var nginxPid = nginx.MasterProcessId ?? throw new InvalidOperationException("nginx is not running");
+        // The node runs in this process; its other threads are idle while wrk (a child process, not counted) measures.
+        var nodeServer = new WrkTarget(node.BaseUri, nodePaths, () => ProcessCpu.Own(Environment.ProcessId));
+        var nginxServer = new WrkTarget(nginx.BaseUri, nginxPaths, () => ProcessCpu.OfTree(nginxPid));
         // Warm-up runs, not counted: the node's JIT needs some 20-30 s of load to reach its optimised tiers (a daemon's
         // steady state is what is measured); both servers' files sit in the page cache.
-        await WrkAsync(nginx.BaseUri, nginxPaths);
+        await WrkAsync(nginxServer, 8);
         for (var warmUp = 0; warmUp < 4; warmUp++)
-            await WrkAsync(node.BaseUri, nodePaths);
+            await WrkAsync(nodeServer, 8);
         // Short alternating rounds, each node round between two nginx rounds, which it is compared with: the machine's speed
         // drifts by ±20 % over seconds (a shared VM), so one long run of each says more about the drift than about the servers.
-        var nginxRuns = new List<double> { await WrkAsync(nginx.BaseUri, nginxPaths, WrkRoundSeconds) };
-        var nodeRuns = new List<double>();
+        var nginxRuns = new List<WrkRound> { await WrkAsync(nginxServer, WrkRoundSeconds) };
+        var nodeRuns = new List<WrkRound>();
         var ratios = new List<double>();
         for (var round = 0; round < WrkRounds; round++)
         {
-            nodeRuns.Add(await WrkAsync(node.BaseUri, nodePaths, WrkRoundSeconds));
-            nginxRuns.Add(await WrkAsync(nginx.BaseUri, nginxPaths, WrkRoundSeconds));
-            ratios.Add(nodeRuns[^1] / ((nginxRuns[^2] + nginxRuns[^1]) / 2));
+            nodeRuns.Add(await WrkAsync(nodeServer, WrkRoundSeconds));
+            nginxRuns.Add(await WrkAsync(nginxServer, WrkRoundSeconds));
+            ratios.Add(nodeRuns[^1].RequestsPerSecond / ((nginxRuns[^2].RequestsPerSecond + nginxRuns[^1].RequestsPerSecond) / 2));
         }
-        var nginxRps = Median(nginxRuns);
-        var nodeRps = Median(nodeRuns);
+        var nginxRps = Median(nginxRuns.Select(r => r.RequestsPerSecond));
+        var nodeRps = Median(nodeRuns.Select(r => r.RequestsPerSecond));
         var ratio = Median(ratios);
-        output.WriteLine($"64 connections, small cache hits ({small.Count} files, {F(small.Average(p => p.Size) / 1024.0, "0")} KiB average): AptP2P median {F(nodeRps, "0")} req/s [{string.Join(' ', nodeRuns.Select(r => F(r, "0")))}], nginx median {F(nginxRps, "0")} req/s [{string.Join(' ', nginxRuns.Select(r => F(r, "0")))}], median of the rounds' ratios {F(ratio)} [{string.Join(' ', ratios.Select(r => F(r)))}]");
+        output.WriteLine($"64 connections, small cache hits ({small.Count} files, {F(small.Average(p => p.Size) / 1024.0, "0")} KiB average): AptP2P median {F(nodeRps, "0")} req/s [{string.Join(' ', nodeRuns.Select(r => F(r.RequestsPerSecond, "0")))}], nginx median {F(nginxRps, "0")} req/s [{string.Join(' ', nginxRuns.Select(r => F(r.RequestsPerSecond, "0")))}], median of the rounds' ratios {F(ratio)} [{string.Join(' ', ratios.Select(r => F(r)))}]");
+        // CPU per request says where the difference lies: on this machine wrk competes with the server for the same cores.
+        output.WriteLine($"  server CPU per request (user + system): AptP2P {F(CpuPerRequest(nodeRuns), "0.0")} µs, nginx {F(CpuPerRequest(nginxRuns), "0.0")} µs");
         return new Result($"64 concurrent small cache hits (wrk, {small.Count} files)", $"{F(nodeRps, "0")} req/s", $"{F(nginxRps, "0")} req/s", ratio, "≥ 0.70×", ratio >= 0.7);
     }
 
-    private static async Task<double> WrkAsync(Uri server, IEnumerable<string> paths, int seconds = 8)
+    private sealed record WrkTarget(Uri Server, IReadOnlyList<string> Paths, Func<TimeSpan> ServerCpu);
+
+    private sealed record WrkRound(double RequestsPerSecond, long Requests, TimeSpan ServerCpu);
+
+    private static double CpuPerRequest(IEnumerable<WrkRound> rounds) =>
+        rounds.Sum(r => r.ServerCpu.TotalMicroseconds) / rounds.Sum(r => r.Requests);
+
+    private static async Task<WrkRound> WrkAsync(WrkTarget target, int seconds)
     {
         var script = Path.Combine(Path.GetTempPath(), $"aptp2p-wrk-{Guid.NewGuid():N}.lua");
-        var list = string.Join(", ", paths.Select(p => $"\"{p}\""));
+        var list = string.Join(", ", target.Paths.Select(p => $"\"{p}\""));
         await File.WriteAllTextAsync(script, $$"""
             local paths = { {{list}} }
             local i = 0
@@ -88,18 +126,27 @@ internal static partial class FileServingBenchmarks
             """);
         try
         {
-            var spec = new ProcessSpec("wrk", ["-t2", "-c64", $"-d{seconds}s", "-s", script, server.AbsoluteUri]) { Timeout = TimeSpan.FromSeconds(60) };
+            var spec = new ProcessSpec("wrk", ["-t2", "-c64", $"-d{seconds}s", "-s", script, target.Server.AbsoluteUri]) { Timeout = TimeSpan.FromSeconds(60) };
+            var cpuBefore = target.ServerCpu();
             var result = await ProcessRunner.RunAsync(spec, CancellationToken.None);
-            var match = RequestsPerSecond().Match(result.StandardOutput);
-            if (!match.Success || result.StandardOutput.Contains("Non-2xx", StringComparison.Ordinal))
+            var cpu = target.ServerCpu() - cpuBefore;
+            var rate = RequestsPerSecond().Match(result.StandardOutput);
+            var count = RequestCount().Match(result.StandardOutput);
+            if (!rate.Success || !count.Success || result.StandardOutput.Contains("Non-2xx", StringComparison.Ordinal))
                 throw new InvalidOperationException("wrk did not measure cleanly:\n" + result.Output);
-            return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            return new WrkRound(
+                double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture),
+                long.Parse(count.Groups[1].Value, CultureInfo.InvariantCulture),
+                cpu);
         }
         finally
         {
             File.Delete(script);
         }
     }
+
+    [GeneratedRegex(@"(\d+) requests in ")]
+    private static partial Regex RequestCount();
 
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
     private static partial Regex RequestsPerSecond();

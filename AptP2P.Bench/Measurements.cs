@@ -17,9 +17,9 @@ internal static class Measurements
     }
 
     /// <summary>curl's total time for one GET of <paramref name="url"/>, body discarded.</summary>
-    public static async Task<double> CurlSecondsAsync(string url)
+    public static async Task<double> CurlSecondsAsync(string url, params string[] options)
     {
-        var spec = new ProcessSpec("curl", ["-sf", "-o", "/dev/null", "-w", "%{time_total}", url]) { Timeout = TimeSpan.FromMinutes(5) };
+        var spec = new ProcessSpec("curl", ["-sf", "-o", "/dev/null", "-w", "%{time_total}", .. options, url]) { Timeout = TimeSpan.FromMinutes(5) };
         var result = await ProcessRunner.RunAsync(spec, CancellationToken.None);
         return double.Parse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture);
     }
@@ -32,6 +32,6 @@ internal static class Measurements
         output.WriteLine("| measure | AptP2P | reference | ratio | goal | met |");
         output.WriteLine("|---|---|---|---|---|---|");
         foreach (var r in results)
-            output.WriteLine($"| {r.Measure} | {r.AptP2P} | {r.Reference} | {F(r.Ratio)}× | {r.Goal} | {(r.Met ? "yes" : "no")} |");
+            output.WriteLine($"| {r.Measure} | {r.AptP2P} | {r.Reference} | {(double.IsNaN(r.Ratio) ? "—" : F(r.Ratio) + "×")} | {r.Goal} | {(r.Met ? "yes" : "no")} |");
     }
 }

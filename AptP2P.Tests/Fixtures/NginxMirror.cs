@@ -45,6 +45,9 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
 
     public bool IsRunning => _master is { HasExited: false };
 
+    /// <summary>The master's process id while it runs (its workers are its children).</summary>
+    public int? MasterProcessId => IsRunning ? _master!.Id : null;
+
     public string ConfigPath => _paths.PathOf("nginx.conf");
 
     public string AccessLogPath => _paths.PathOf(NginxConfig.AccessLogName);
