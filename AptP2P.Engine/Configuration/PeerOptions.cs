@@ -19,6 +19,14 @@ public sealed class PeerOptions
     [Range(1, 64)]
     public int MaxDownloadsPerPeer { get; set; } = 4;
 
+    /// <summary>
+    /// Seconds the peers may need for the rest of a file beyond the adaptive grace before the mirror joins as another source.
+    /// Higher values save mirror traffic (a metered or slow uplink); 0 brings the mirror in whenever the peers would not
+    /// finish within the grace. The default keeps a download at most about two seconds behind a mirror faster than the peers.
+    /// </summary>
+    [Range(0, 3600)]
+    public int SlowPeerToleranceSeconds { get; set; } = 2;
+
     /// <summary>Piece requests in flight over all peers and all files.</summary>
     [Range(1, 1024)]
     public int MaxConcurrentPieceRequests { get; set; } = 16;

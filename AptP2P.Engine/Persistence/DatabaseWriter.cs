@@ -25,24 +25,32 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
     private TaskCompletionSource _waited = NewSignal();
 
     /// <summary>Queues a write; failures are logged, never thrown at the caller.</summary>
-    public void Enqueue(string description, Func<AptDb, CancellationToken, Task> work) =>
-        _queue.Writer.TryWrite(new WorkItem(description, work, null));
+    public void Enqueue(string description, Func<AptDb, CancellationToken, Task> work)
+    {
+        var item = new WorkItem(description, work, null);
+        if (!_queue.Writer.TryWrite(item))
+            _ = RunLateAsync(item);
+    }
 
     /// <summary>Queues a write that somebody waits for through signals of its own (an index being ingested): no gathering delay.</summary>
-    public void EnqueueAwaited(string description, Func<AptDb, CancellationToken, Task> work)
-    {
-        _queue.Writer.TryWrite(new WorkItem(description, work, null));
-        Volatile.Read(ref _waited).TrySetResult();
-    }
+    public void EnqueueAwaited(string description, Func<AptDb, CancellationToken, Task> work) =>
+        QueueAtOnce(new WorkItem(description, work, null));
 
     /// <summary>Queues a write and waits until it is committed.</summary>
     public Task WriteAsync(string description, Func<AptDb, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new WorkItem(description, work, done)))
-            done.SetException(new InvalidOperationException("The database writer has stopped."));
-        Volatile.Read(ref _waited).TrySetResult();
+        QueueAtOnce(new WorkItem(description, work, done)); // done completes with the write, or with its failure
         return done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Queues work that ends the gathering wait.</summary>
+    private void QueueAtOnce(WorkItem item)
+    {
+        if (_queue.Writer.TryWrite(item))
+            Volatile.Read(ref _waited).TrySetResult();
+        else
+            _ = RunLateAsync(item);
     }
 
     /// <summary>Completes once everything queued before the call is committed.</summary>
@@ -81,6 +89,13 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
         if (ExecuteTask is null || ExecuteTask.IsCompleted)
             await DrainAsync();
     }
+
+    /// <summary>
+    /// A write that came after the queue closed: another service's last save at shutdown (the DHT's routing table), which
+    /// the host may stop after this writer (a host stopped twice at once, as tests and <c>RunAsync</c> do, runs two passes).
+    /// It runs on its own rather than being lost; SQLite's busy wait orders it against a drain still running.
+    /// </summary>
+    private Task RunLateAsync(WorkItem item) => RunBatchAsync([item], CancellationToken.None);
 
     /// <summary>Writes what is left in the queue, so nothing queued before shutdown is lost.</summary>
     private async Task DrainAsync()

@@ -88,6 +88,40 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
         Assert.True(await db.UrlRecords.AnyAsync(r => r.Url == "mirror/at-stop", Ct));
     }
 
+    [Fact]
+    public async Task Writes_that_come_after_the_writer_stopped_still_land()
+    {
+        await Writer.StopAsync(Ct);
+
+        // What another service saves during its own stop, after the host stopped the writer (a routing table, a last record).
+        await Writer.WriteAsync("late, waited", (db, _) =>
+        {
+            db.UrlRecords.Add(Record("mirror/late-waited"));
+            return db.SaveChangesAsync(CancellationToken.None);
+        }, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var enqueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Writer.Enqueue("late, behind", async (db, _) =>
+        {
+            db.UrlRecords.Add(Record("mirror/late-behind"));
+            await db.SaveChangesAsync(CancellationToken.None);
+            enqueued.TrySetResult();
+        });
+        await enqueued.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        Assert.Equal(["mirror/late-behind", "mirror/late-waited"], await db.UrlRecords.Select(r => r.Url).OrderBy(u => u).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_late_write_that_fails_fails_its_caller()
+    {
+        await Writer.StopAsync(Ct);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Writer.WriteAsync("late, broken", (_, _) => throw new InvalidOperationException("broken on purpose"), Ct));
+        Assert.Equal("broken on purpose", failure.Message);
+    }
+
     /// <summary>Moves the fake clock on in small steps (the writer arms its timer a moment after the work is queued).</summary>
     private async Task AdvanceUntilAsync(Task done, TimeSpan step)
     {

@@ -11,6 +11,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AptP2P.Tests.Dht;
 
 /// <summary>A running node on a real UDP socket takes 100,000 random and mutated datagrams and is still well.</summary>
+/// <remarks>Alone: its memory check reads the whole process's heap, which parallel tests (a 65,000-stanza index) would fill.</remarks>
+[Collection(AloneCollection.Name)]
 public sealed class FuzzTests
 {
     private const int Packets = 100_000;

@@ -34,7 +34,11 @@ public sealed class LogCollector : ILoggerProvider
     {
     }
 
-    public sealed record LogLine(LogLevel Level, string Category, string Message, Exception? Exception);
+    public sealed record LogLine(LogLevel Level, string Category, string Message, Exception? Exception)
+    {
+        /// <summary>The managed thread that wrote the line.</summary>
+        public int ThreadId { get; init; }
+    }
 
     private sealed class Logger(LogCollector owner, string category) : ILogger
     {
@@ -44,7 +48,7 @@ public sealed class LogCollector : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            owner._lines.Enqueue(new LogLine(logLevel, category, formatter(state, exception), exception));
+            owner._lines.Enqueue(new LogLine(logLevel, category, formatter(state, exception), exception) { ThreadId = Environment.CurrentManagedThreadId });
             // Bounded: a long test must not grow without limit.
             while (owner._lines.Count > 20_000)
                 owner._lines.TryDequeue(out _);

@@ -47,7 +47,8 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
         AptThroughProxyTests.AssertSucceeded(await aptB.UpdateAsync(Ct), b);
         AptThroughProxyTests.AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), b);
 
-        Assert.Equal(0, _mirror.CountRequests(e => e.Path.Contains("/pool/", StringComparison.Ordinal)));
+        var fromMirror = _mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
+        Assert.True(fromMirror.Count == 0, $"B asked the mirror for {string.Join(", ", fromMirror)}; B's transfers: {Describe(b.Get<TransferCoordinator>().Recent)}");
         foreach (var name in InstallSet)
             AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(fixture.Repository.Package(name).PoolPath), aptB.ArchivePathOf(fixture.Repository.Package(name)));
         var traffic = b.Get<TrafficStatistics>().Snapshot();
@@ -60,11 +61,33 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task A_third_node_takes_pieces_of_a_large_file_from_both_peers_that_hold_it()
     {
-        // Upload rates keep either peer from finishing it alone before the other is asked.
+        // Upload rates keep either peer from finishing it alone before the other is asked: 24 MiB at 16 MB/s in all, some
+        // 1.5 s, within the grace and the default 2 s tolerance, so the mirror stays out.
+        var (a, b, sources) = await FetchBigFileFromTwoLimitedPeersAsync(downloaderSettings: []);
+
+        Assert.True(sources.GetValueOrDefault($"{a.BindAddress}:{a.Port}") > 0, "no bytes from A: " + string.Join(", ", sources));
+        Assert.True(sources.GetValueOrDefault($"{b.BindAddress}:{b.Port}") > 0, "no bytes from B: " + string.Join(", ", sources));
+        Assert.False(sources.ContainsKey(MirrorDownload.MirrorSourceName), "the mirror joined: " + string.Join(", ", sources));
+        Assert.Equal(fixture.Repository.BigPackage.Size, sources.Values.Sum());
+    }
+
+    [Fact]
+    public async Task Without_a_tolerance_for_slow_peers_the_mirror_joins_when_they_would_not_finish_within_the_grace()
+    {
+        var (_, _, sources) = await FetchBigFileFromTwoLimitedPeersAsync(downloaderSettings: ["AptP2P:Peers:SlowPeerToleranceSeconds=0"]);
+
+        Assert.True(sources.GetValueOrDefault(MirrorDownload.MirrorSourceName) > 0, "the mirror never joined: " + string.Join(", ", sources));
+        Assert.Equal(fixture.Repository.BigPackage.Size, sources.Values.Sum());
+    }
+
+    /// <summary>A and B hold the large package and upload at 8 MB/s each; C, started with <paramref name="downloaderSettings"/>, installs it.</summary>
+    /// <returns>The holders and the bytes of C's transfer by source.</returns>
+    private async Task<(AptP2PNode A, AptP2PNode B, IReadOnlyDictionary<string, long> Sources)> FetchBigFileFromTwoLimitedPeersAsync(string[] downloaderSettings)
+    {
         string[] limited = ["AptP2P:Peers:UploadRateLimit=8M"];
         var a = await _swarm.StartAsync(2, limited);
         var b = await _swarm.StartAsync(3, limited);
-        var c = await _swarm.StartAsync(4);
+        var c = await _swarm.StartAsync(4, downloaderSettings);
         var big = fixture.Repository.BigPackage;
         foreach (var holder in new[] { a, b })
         {
@@ -76,16 +99,12 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
         await WaitUntilFoundAsync(c, b, [big.Name]);
         using var aptC = Client(c);
         AptThroughProxyTests.AssertSucceeded(await aptC.UpdateAsync(Ct), c);
-        _mirror.ClearAccessLog();
 
         AptThroughProxyTests.AssertSucceeded(await aptC.InstallDownloadOnlyAsync(big.Name), c);
 
         AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(big.PoolPath), aptC.ArchivePathOf(big));
         var transfer = c.Get<TransferCoordinator>().Recent.First(t => t.Url.Path.EndsWith(Path.GetFileName(big.PoolPath), StringComparison.Ordinal));
-        var sources = transfer.BytesBySource;
-        Assert.True(sources.GetValueOrDefault($"{a.BindAddress}:{a.Port}") > 0, "no bytes from A: " + string.Join(", ", sources));
-        Assert.True(sources.GetValueOrDefault($"{b.BindAddress}:{b.Port}") > 0, "no bytes from B: " + string.Join(", ", sources));
-        Assert.Equal(big.Size, sources.Values.Sum());
+        return (a, b, transfer.BytesBySource);
     }
 
     [Fact]
@@ -107,6 +126,9 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
         foreach (var name in InstallSet)
             AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(fixture.Repository.Package(name).PoolPath), aptC.ArchivePathOf(fixture.Repository.Package(name)));
     }
+
+    private static string Describe(IEnumerable<Transfer> transfers) =>
+        string.Join("; ", transfers.Select(t => $"{Path.GetFileName(t.Url.Path)} from {string.Join(" + ", t.BytesBySource.Select(s => $"{s.Key} {s.Value}"))}"));
 
     private AptClient Client(AptP2PNode node) => fixture.CreateClient(new Uri(node.PrefixFor(_mirror.HostPort)));
 

@@ -37,22 +37,26 @@ public sealed class ProxyBehaviourTests(MirrorFixture fixture)
     [Fact]
     public async Task A_transfer_never_runs_on_the_thread_that_starts_it()
     {
-        // A mirror request to this node's own port is refused without a single wait: run on the caller's thread, the transfer
-        // would be over before GetOrStart returned, just as a download whose bytes already wait in the socket would be copied
-        // whole before the request that started it could open its reader and send apt the first byte.
+        // A mirror request to this node's own port is refused without a single wait: run on the caller's thread, the whole
+        // transfer (down to its "Fetched" log line) would be over before GetOrStart returned, just as a download whose bytes
+        // already wait in the socket would be copied whole before the request that started it could open its reader.
         await using var node = await AptP2PNode.StartAsync();
         var url = ProxyTargetParser.Parse($"/{node.BaseUri.Authority}/pool/main/x/x_1_all.deb").Url!;
         var transfers = node.Get<TransferCoordinator>();
-        var endedBeforeReturn = 0;
-        for (var attempt = 0; attempt < 3; attempt++)
+        var started = new List<Transfer>();
+        var caller = new Thread(() =>
         {
-            var transfer = transfers.GetOrStart(url, ContentHash.Compute(Guid.NewGuid().ToByteArray()), 1000);
-            if (transfer.Completion.IsCompleted)
-                endedBeforeReturn++;
+            for (var attempt = 0; attempt < 3; attempt++)
+                started.Add(transfers.GetOrStart(url, ContentHash.Compute(Guid.NewGuid().ToByteArray()), 1000));
+        });
+        caller.Start();
+        caller.Join();
+
+        foreach (var transfer in started)
             Assert.Equal(TransferResult.Failed, await transfer.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
-        }
-        // None, unless a thread-pool thread ran the whole (microsecond) refusal in the instant before GetOrStart returned.
-        Assert.True(endedBeforeReturn <= 1, $"{endedBeforeReturn} of 3 transfers had ended before GetOrStart returned");
+        var finished = node.Logs.Matching($"Fetched {url.Key}").ToList();
+        Assert.Equal(3, finished.Count);
+        Assert.All(finished, line => Assert.NotEqual(caller.ManagedThreadId, line.ThreadId));
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public static class SettingKeys
     public const string UploadRateLimit = "AptP2P:Peers:UploadRateLimit";
     public const string MaxDownloadsPerPeer = "AptP2P:Peers:MaxDownloadsPerPeer";
     public const string MaxConcurrentPieceRequests = "AptP2P:Peers:MaxConcurrentPieceRequests";
+    public const string SlowPeerTolerance = "AptP2P:Peers:SlowPeerToleranceSeconds";
     public const string Announce = "AptP2P:Peers:Announce";
     public const string SharedDirectories = "AptP2P:Peers:SharedDirectories";
     public const string BootstrapNodes = "AptP2P:Dht:BootstrapNodes";
@@ -56,6 +57,7 @@ public static class SettingKeys
         new(UploadRateLimit, d => d.Peers.UploadRateLimit),
         new(MaxDownloadsPerPeer, d => d.Peers.MaxDownloadsPerPeer),
         new(MaxConcurrentPieceRequests, d => d.Peers.MaxConcurrentPieceRequests),
+        new(SlowPeerTolerance, d => d.Peers.SlowPeerToleranceSeconds),
         new(Announce, d => d.Peers.Announce),
         new(SharedDirectories, d => d.Peers.SharedDirectories),
         new(BootstrapNodes, d => d.Dht.BootstrapNodes),

@@ -59,7 +59,7 @@ public sealed partial class SwarmDownload
                 var mirrorDead = mirrorOutcome is { Usable: false };
                 if (mirrorTask is null && !mirrorDead && (peersIdle || (elapsed >= grace && PeersTooSlow(session, started, grace))))
                 {
-                    LogMirrorJoins(transfer.Url.Key, peersIdle ? "no peer is working" : "the peers would not finish within the grace", session.Board.DoneCount, list.Count);
+                    LogMirrorJoins(transfer.Url.Key, peersIdle ? "no peer is working" : "the peers would not finish within the grace and the tolerance", session.Board.DoneCount, list.Count);
                     mirrorTask = RunMirrorAsync(session, lifetime.Token);
                 }
                 else if (peersIdle && mirrorDead)
@@ -113,7 +113,11 @@ public sealed partial class SwarmDownload
         return (TransferResult.Stored, null);
     }
 
-    /// <summary>True when the peers, at the rate they reached so far, would need longer than the grace for the rest.</summary>
+    /// <summary>
+    /// True when the peers, at the rate they reached so far, would need longer for the rest than the grace plus
+    /// <c>AptP2P:Peers:SlowPeerToleranceSeconds</c>. Without the tolerance every large file on a real network (a 24 MiB
+    /// package from one peer at 40 MB/s, say) would bring the mirror in, and so would a moment of CPU starvation.
+    /// </summary>
     private bool PeersTooSlow(SwarmSession session, long started, TimeSpan grace)
     {
         var elapsed = time.GetElapsedTime(started).TotalSeconds;
@@ -121,7 +125,7 @@ public sealed partial class SwarmDownload
         if (rate <= 0)
             return true;
         var remaining = session.Pieces.FileSize - session.Board.DoneCount * (double)session.Pieces.PieceLength;
-        return remaining / rate > grace.TotalSeconds;
+        return remaining / rate > grace.TotalSeconds + options.CurrentValue.SlowPeerToleranceSeconds;
     }
 
     internal static string SourceName(IPEndPoint peer) => peer.ToString();

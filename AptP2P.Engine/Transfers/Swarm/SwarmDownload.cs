@@ -15,7 +15,8 @@ namespace AptP2P.Engine.Transfers.Swarm;
 /// <summary>
 /// Downloads a file whose hash and size are known from several sources at once. The DHT lookup and the piece-list fetch
 /// start together; with peers and a list, pieces come from every peer in parallel (lowest first, duplicated at the end) and
-/// the mirror joins as one more range source after a short adaptive grace if the peers would not finish soon. With no peers
+/// the mirror joins as one more range source after a short adaptive grace if the peers would not finish within it and a
+/// tolerance (<c>AptP2P:Peers:SlowPeerToleranceSeconds</c>). With no peers
 /// or no list by then, the file simply streams from the mirror. Every piece is checked as it arrives and the whole file at the
 /// end; a peer that sends a bad piece is dropped for the file and banned for a while.
 /// </summary>
