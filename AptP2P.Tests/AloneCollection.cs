@@ -1,4 +1,4 @@
-namespace AptP2P.Tests.Fixtures;
+namespace AptP2P.Tests;
 
 /// <summary>
 /// Tests that measure the whole process (its managed heap, say) and so must not share it with other tests: xunit runs this
