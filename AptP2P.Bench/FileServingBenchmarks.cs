@@ -28,21 +28,19 @@ internal static partial class FileServingBenchmarks
         for (var warmUp = 0; warmUp < 3; warmUp++)
             await CurlSecondsAsync(proxied);
 
-        var nginxPid = nginx.MasterProcessId ?? throw new InvalidOperationException("nginx is not running");
-        TimeSpan NodeCpu() => ProcessCpu.Own(Environment.ProcessId);
-        TimeSpan NginxCpu() => ProcessCpu.OfTree(nginxPid);
+        var nginxCpuTime = ProcessCpu.Of(nginx);
 
         var nginxRates = new List<double>();
         var nodeRates = new List<double>();
         var (nginxCpu, nodeCpu) = (TimeSpan.Zero, TimeSpan.Zero);
         for (var round = 0; round < CurlRounds; round++)
         {
-            var before = NginxCpu();
+            var meter = CpuMeter.Start(nginxCpuTime);
             nginxRates.Add(huge.Size / 1e6 / await CurlSecondsAsync(direct));
-            nginxCpu += NginxCpu() - before;
-            before = NodeCpu();
+            nginxCpu += meter.Used;
+            meter = CpuMeter.Start(ProcessCpu.OfThisProcess);
             nodeRates.Add(huge.Size / 1e6 / await CurlSecondsAsync(proxied));
-            nodeCpu += NodeCpu() - before;
+            nodeCpu += meter.Used;
         }
         var ratio = nodeRates.Average() / nginxRates.Average();
         output.WriteLine($"200 MB cache hit: AptP2P {F(nodeRates.Average(), "0")} MB/s [{string.Join(' ', nodeRates.Select(r => F(r, "0")))}], nginx {F(nginxRates.Average(), "0")} MB/s [{string.Join(' ', nginxRates.Select(r => F(r, "0")))}]");
@@ -53,12 +51,12 @@ internal static partial class FileServingBenchmarks
         await CurlSecondsAsync(proxied, "--limit-rate", "250M"); // its own code paths (the socket keeps filling up) warm up first
         for (var round = 0; round < SlowReaderRounds; round++)
         {
-            var before = NginxCpu();
+            var meter = CpuMeter.Start(nginxCpuTime);
             await CurlSecondsAsync(direct, "--limit-rate", "250M");
-            slowNginx += NginxCpu() - before;
-            before = NodeCpu();
+            slowNginx += meter.Used;
+            meter = CpuMeter.Start(ProcessCpu.OfThisProcess);
             await CurlSecondsAsync(proxied, "--limit-rate", "250M");
-            slowNode += NodeCpu() - before;
+            slowNode += meter.Used;
         }
         output.WriteLine($"  the same to a reader taking 250 MB/s: server CPU per 200 MB: AptP2P {F(slowNode.TotalMilliseconds / SlowReaderRounds, "0")} ms, nginx {F(slowNginx.TotalMilliseconds / SlowReaderRounds, "0")} ms");
         return new Result("200 MB cache hit over loopback (curl)", $"{F(nodeRates.Average(), "0")} MB/s", $"{F(nginxRates.Average(), "0")} MB/s", ratio, "≥ 0.90×", ratio >= 0.9);
@@ -76,10 +74,9 @@ internal static partial class FileServingBenchmarks
 
         var nginxPaths = small.Select(p => "/" + p.PoolPath).ToList();
         var nodePaths = small.Select(p => $"/{nginx.HostPort}/{p.PoolPath}").ToList();
-        var nginxPid = nginx.MasterProcessId ?? throw new InvalidOperationException("nginx is not running");
         // The node runs in this process; its other threads are idle while wrk (a child process, not counted) measures.
-        var nodeServer = new WrkTarget(node.BaseUri, nodePaths, () => ProcessCpu.Own(Environment.ProcessId));
-        var nginxServer = new WrkTarget(nginx.BaseUri, nginxPaths, () => ProcessCpu.OfTree(nginxPid));
+        var nodeServer = new WrkTarget(node.BaseUri, nodePaths, ProcessCpu.OfThisProcess);
+        var nginxServer = new WrkTarget(nginx.BaseUri, nginxPaths, ProcessCpu.Of(nginx));
         // Warm-up runs, not counted: the node's JIT needs some 20-30 s of load to reach its optimised tiers (a daemon's
         // steady state is what is measured); both servers' files sit in the page cache.
         await WrkAsync(nginxServer, 8);
@@ -127,9 +124,9 @@ internal static partial class FileServingBenchmarks
         try
         {
             var spec = new ProcessSpec("wrk", ["-t2", "-c64", $"-d{seconds}s", "-s", script, target.Server.AbsoluteUri]) { Timeout = TimeSpan.FromSeconds(60) };
-            var cpuBefore = target.ServerCpu();
+            var meter = CpuMeter.Start(target.ServerCpu);
             var result = await ProcessRunner.RunAsync(spec, CancellationToken.None);
-            var cpu = target.ServerCpu() - cpuBefore;
+            var cpu = meter.Used;
             var rate = RequestsPerSecond().Match(result.StandardOutput);
             var count = RequestCount().Match(result.StandardOutput);
             if (!rate.Success || !count.Success || result.StandardOutput.Contains("Non-2xx", StringComparison.Ordinal))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Bench;
 
@@ -6,6 +7,16 @@ namespace AptP2P.Bench;
 internal static class ProcessCpu
 {
     private const double TicksPerSecond = 100; // USER_HZ, 100 on every Linux architecture Debian ships
+
+    /// <summary>This process: the node under test runs in it; its children (apt, curl, wrk) are not counted.</summary>
+    public static TimeSpan OfThisProcess() => Own(Environment.ProcessId);
+
+    /// <summary>A reader of nginx's CPU time, its master and workers together.</summary>
+    public static Func<TimeSpan> Of(NginxMirror nginx)
+    {
+        var master = nginx.MasterProcessId ?? throw new InvalidOperationException("nginx is not running");
+        return () => OfTree(master);
+    }
 
     /// <summary>The CPU time <paramref name="pid"/> and the processes below it have used so far.</summary>
     public static TimeSpan OfTree(int pid)
@@ -58,4 +69,21 @@ internal static class ProcessCpu
         }
         return children;
     }
+}
+
+/// <summary>How much CPU time a reader of <see cref="ProcessCpu"/> has risen by since the meter started.</summary>
+internal readonly struct CpuMeter
+{
+    private readonly Func<TimeSpan> _read;
+    private readonly TimeSpan _start;
+
+    private CpuMeter(Func<TimeSpan> read)
+    {
+        _read = read;
+        _start = read();
+    }
+
+    public static CpuMeter Start(Func<TimeSpan> read) => new(read);
+
+    public TimeSpan Used => _read() - _start;
 }

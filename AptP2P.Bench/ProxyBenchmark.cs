@@ -37,7 +37,7 @@ internal static class ProxyBenchmark
         output.WriteLine($"nginx on {nginx.HostPort} ({Environment.ProcessorCount} workers), {repository.Packages.Count} packages");
 
         if (Wants("apt"))
-            results.Add(await AptColdVsDirectAsync(output, repository, nginx.HostPort, "apt-get install, cold cache, vs straight from nginx", 1.05, nginx.MasterProcessId));
+            results.Add(await AptColdVsDirectAsync(output, repository, nginx.HostPort, "apt-get install, cold cache, vs straight from nginx", 1.05, ProcessCpu.Of(nginx)));
         if (Wants("latency"))
         {
             await using var slow = DelayingMirror.StartInFrontOf(nginx, TimeSpan.FromMilliseconds(50), LatencyMode.PerRequest);
@@ -61,7 +61,7 @@ internal static class ProxyBenchmark
     /// rounds in a row each add less than <see cref="SettledJitMilliseconds"/> of compilation. Before every counted run the node's cache is emptied,
     /// so every file comes through a cold cache; a warm-cache run follows as a diagnosis (what the proxy costs on its own).
     /// </summary>
-    private static async Task<Result> AptColdVsDirectAsync(TextWriter output, DebianRepository repository, string mirror, string measure, double goal, int? nginxPid = null, bool strictlyBelow = false)
+    private static async Task<Result> AptColdVsDirectAsync(TextWriter output, DebianRepository repository, string mirror, string measure, double goal, Func<TimeSpan>? mirrorCpu = null, bool strictlyBelow = false)
     {
         await using var node = await AptP2PNode.StartAsync(LogLevel.Warning, null, "127.0.0.1", 0);
         var rounds = 0;
@@ -70,7 +70,7 @@ internal static class ProxyBenchmark
         for (var quietInARow = 0; quietInARow < SettledRoundsInARow && rounds < MaxWarmUpRounds; rounds++)
         {
             var jitBefore = JitInfo.GetCompilationTime();
-            await AptRoundAsync(repository, mirror, node, nginxPid);
+            await AptRoundAsync(repository, mirror, node, mirrorCpu);
             quietInARow = (JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds < SettledJitMilliseconds ? quietInARow + 1 : 0;
         }
         output.WriteLine($"{measure}: node warmed up by {rounds} rounds (JIT {F(JitInfo.GetCompilationTime().TotalSeconds, "0.0")} s in all)");
@@ -79,7 +79,7 @@ internal static class ProxyBenchmark
         var cpu = new AptRoundCpu();
         for (var run = 0; run < AptRuns; run++)
         {
-            var round = await AptRoundAsync(repository, mirror, node, nginxPid);
+            var round = await AptRoundAsync(repository, mirror, node, mirrorCpu);
             direct.Add(round.Direct);
             cold.Add(round.Cold);
             warm.Add(round.Warm);
@@ -88,7 +88,7 @@ internal static class ProxyBenchmark
         var ratio = Median(cold) / Median(direct);
         output.WriteLine($"{measure}: AptP2P median {F(Median(cold), "0")} ms {Runs(cold)}, direct median {F(Median(direct), "0")} ms {Runs(direct)}");
         output.WriteLine($"  (diagnosis) the same through AptP2P with a warm cache: median {F(Median(warm), "0")} ms {Runs(warm)}");
-        if (nginxPid is not null)
+        if (mirrorCpu is not null)
             output.WriteLine($"  (diagnosis) server CPU per install, mean: direct nginx {F(cpu.Direct.TotalMilliseconds / AptRuns, "0.0")} ms; cold AptP2P {F(cpu.ColdNode.TotalMilliseconds / AptRuns, "0.0")} ms + nginx {F(cpu.ColdMirror.TotalMilliseconds / AptRuns, "0.0")} ms; warm AptP2P {F(cpu.WarmNode.TotalMilliseconds / AptRuns, "0.0")} ms");
         return new Result(measure, $"{F(Median(cold), "0")} ms", $"{F(Median(direct), "0")} ms", ratio,
             strictlyBelow ? $"< {F(goal)}×" : $"≤ {F(goal)}×", strictlyBelow ? ratio < goal : ratio <= goal);
@@ -100,31 +100,29 @@ internal static class ProxyBenchmark
     /// One round: apt straight from the mirror, through the node with its cache emptied, then again with it warm (ms), and the
     /// servers' CPU time during each install (the node runs in this process; apt, a child process, is not counted).
     /// </summary>
-    private static async Task<AptRound> AptRoundAsync(DebianRepository repository, string mirror, AptP2PNode node, int? nginxPid)
+    private static async Task<AptRound> AptRoundAsync(DebianRepository repository, string mirror, AptP2PNode node, Func<TimeSpan>? mirrorCpu)
     {
-        TimeSpan NginxCpu() => nginxPid is { } pid ? ProcessCpu.OfTree(pid) : TimeSpan.Zero;
-        TimeSpan NodeCpu() => ProcessCpu.Own(Environment.ProcessId);
-
+        mirrorCpu ??= static () => TimeSpan.Zero;
         double direct;
         var cpu = new AptRoundCpu();
         using (var apt = new AptClient(repository, new Uri($"http://{mirror}/")))
         {
             Check(await apt.UpdateAsync());
-            var before = NginxCpu();
+            var mirrorMeter = CpuMeter.Start(mirrorCpu);
             direct = Check(await apt.InstallDownloadOnlyAsync(InstallSet)).Elapsed.TotalMilliseconds;
-            cpu = cpu with { Direct = NginxCpu() - before };
+            cpu = cpu with { Direct = mirrorMeter.Used };
         }
         EmptyCache(node);
         using (var apt = new AptClient(repository, new Uri(node.PrefixFor(mirror))))
         {
             Check(await apt.UpdateAsync());
-            var (nodeBefore, nginxBefore) = (NodeCpu(), NginxCpu());
+            var (nodeMeter, mirrorMeter) = (CpuMeter.Start(ProcessCpu.OfThisProcess), CpuMeter.Start(mirrorCpu));
             var cold = Check(await apt.InstallDownloadOnlyAsync(InstallSet)).Elapsed.TotalMilliseconds;
-            cpu = cpu with { ColdNode = NodeCpu() - nodeBefore, ColdMirror = NginxCpu() - nginxBefore };
+            cpu = cpu with { ColdNode = nodeMeter.Used, ColdMirror = mirrorMeter.Used };
             Check(await apt.RunAsync("clean"));
-            nodeBefore = NodeCpu();
+            nodeMeter = CpuMeter.Start(ProcessCpu.OfThisProcess);
             var warm = Check(await apt.InstallDownloadOnlyAsync(InstallSet)).Elapsed.TotalMilliseconds;
-            cpu = cpu with { WarmNode = NodeCpu() - nodeBefore };
+            cpu = cpu with { WarmNode = nodeMeter.Used };
             return new AptRound(direct, cold, warm, cpu);
         }
     }

@@ -25,32 +25,28 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
     private TaskCompletionSource _waited = NewSignal();
 
     /// <summary>Queues a write; failures are logged, never thrown at the caller.</summary>
-    public void Enqueue(string description, Func<AptDb, CancellationToken, Task> work)
-    {
-        var item = new WorkItem(description, work, null);
-        if (!_queue.Writer.TryWrite(item))
-            _ = RunLateAsync(item);
-    }
+    public void Enqueue(string description, Func<AptDb, CancellationToken, Task> work) =>
+        Queue(new WorkItem(description, work, null), endGathering: false);
 
     /// <summary>Queues a write that somebody waits for through signals of its own (an index being ingested): no gathering delay.</summary>
     public void EnqueueAwaited(string description, Func<AptDb, CancellationToken, Task> work) =>
-        QueueAtOnce(new WorkItem(description, work, null));
+        Queue(new WorkItem(description, work, null), endGathering: true);
 
     /// <summary>Queues a write and waits until it is committed.</summary>
     public Task WriteAsync(string description, Func<AptDb, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        QueueAtOnce(new WorkItem(description, work, done)); // done completes with the write, or with its failure
+        Queue(new WorkItem(description, work, done), endGathering: true); // done completes with the write, or with its failure
         return done.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Queues work that ends the gathering wait.</summary>
-    private void QueueAtOnce(WorkItem item)
+    /// <summary>Queues work, ending the gathering wait if asked; once the queue has closed, the work runs on its own.</summary>
+    private void Queue(WorkItem item, bool endGathering)
     {
-        if (_queue.Writer.TryWrite(item))
-            Volatile.Read(ref _waited).TrySetResult();
-        else
+        if (!_queue.Writer.TryWrite(item))
             _ = RunLateAsync(item);
+        else if (endGathering)
+            Volatile.Read(ref _waited).TrySetResult();
     }
 
     /// <summary>Completes once everything queued before the call is committed.</summary>
