@@ -78,6 +78,7 @@ public static class EngineServiceCollectionExtensions
                 "AptP2P:Peers:SharedDirectories must list absolute paths such as /var/cache/apt/archives")
             .ValidateOnStart();
         services.AddSingleton<TransferCoordinator>();
+        services.AddSingleton<Proxy.ProxyService>();
 
         services.AddHostedService<EngineStartup>();
         services.AddAptP2PDht(configuration);

@@ -2,23 +2,20 @@ using AptP2P.Data;
 using AptP2P.Engine.Apt;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Persistence;
-using AptP2P.Engine.Transfers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 
 namespace AptP2P.Engine;
 
 /// <summary>
-/// Brings the engine up before the HTTP server accepts anything: database migrated, cache reconciled, hash index loaded,
-/// stored metadata wired to the indexer. Then keeps the cache's access times flushed and the size limit enforced.
+/// Brings the engine up before the HTTP server accepts anything: database migrated, cache reconciled, hash index loaded.
+/// Then keeps the cache's access times flushed and the size limit enforced.
 /// </summary>
 public sealed class EngineStartup(
     DatabaseInitializer database,
     CacheReconciler reconciler,
     IDbContextFactory<AptDb> dbFactory,
     HashIndex index,
-    IndexIngestor ingestor,
-    TransferCoordinator transfers,
     ContentStore store,
     TimeProvider time) : BackgroundService
 {
@@ -30,11 +27,6 @@ public sealed class EngineStartup(
         await reconciler.ReconcileAsync(cancellationToken);
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
             await index.LoadAsync(db, cancellationToken);
-        transfers.Stored += transfer =>
-        {
-            if (transfer.Stored is { } entry)
-                _ = ingestor.IngestAsync(transfer.Url, entry.Hash);
-        };
         store.EvictToLimit();
         await base.StartAsync(cancellationToken);
     }

@@ -25,12 +25,6 @@ public sealed partial class ContentStore(
     private readonly Lock _evictionLock = new();
     private long _totalSize;
 
-    /// <summary>Raised after a file entered the store (announcing hooks in here).</summary>
-    public event Action<CacheEntry>? Added;
-
-    /// <summary>Raised after a file left the store.</summary>
-    public event Action<CacheEntry>? Removed;
-
     public DataDirectory Directory => directory;
     public int Count => _entries.Count;
     public long TotalSize => Interlocked.Read(ref _totalSize);
@@ -117,7 +111,6 @@ public sealed partial class ContentStore(
             await db.SaveChangesAsync(ct);
         });
 
-        Added?.Invoke(entry);
         EvictToLimit();
         return entry;
     }
@@ -132,7 +125,6 @@ public sealed partial class ContentStore(
         var entry = new CacheEntry(hash, size, verified: true, now, now, 0) { ExternalPath = path };
         if (!_entries.TryAdd(hash, entry))
             return null;
-        Added?.Invoke(entry);
         return entry;
     }
 
@@ -243,11 +235,7 @@ public sealed partial class ContentStore(
         }
     }
 
-    private void Left(CacheEntry entry)
-    {
-        copies.Drop(entry);
-        Removed?.Invoke(entry);
-    }
+    private void Left(CacheEntry entry) => copies.Drop(entry);
 
     private void ForgetRow(ContentHash hash)
     {

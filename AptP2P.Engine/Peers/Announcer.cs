@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using AptP2P.Engine.Cache;
@@ -34,7 +33,7 @@ public sealed partial class Announcer : BackgroundService
     private readonly IOptionsMonitor<PeerOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<Announcer> _logger;
-    private readonly ConcurrentDictionary<ContentHash, DateTimeOffset> _due = new();
+    private readonly AnnounceSchedule _schedule = new();
     private readonly Channel<ContentHash> _queue = Channel.CreateUnbounded<ContentHash>();
     private readonly TokenBucketRateLimiter _rate = new(new TokenBucketRateLimiterOptions
     {
@@ -57,24 +56,19 @@ public sealed partial class Announcer : BackgroundService
         _options = options;
         _time = time;
         _logger = logger;
-        store.Added += OnAdded;
-        store.Removed += entry =>
-        {
-            _due.TryRemove(entry.Hash, out _);
-            _pieceLists.Forget(entry.Hash);
-        };
     }
 
-    public AnnounceSnapshot Snapshot() => new(_due.Count, Interlocked.Read(ref _announced), Interlocked.Read(ref _published), Interlocked.Read(ref _failed), _last);
+    public AnnounceSnapshot Snapshot() => new(_schedule.Count, Interlocked.Read(ref _announced), Interlocked.Read(ref _published), Interlocked.Read(ref _failed), _last);
 
-    /// <summary>Announces a file now (tests and the dashboard use this; new files are announced on their own).</summary>
-    public void AnnounceSoon(ContentHash hash) => _queue.Writer.TryWrite(hash);
-
-    private void OnAdded(CacheEntry entry)
+    /// <summary>
+    /// Announces a file that has just entered the cache (a verified download, a shared <c>.deb</c>) now, and from then on
+    /// every <see cref="Interval"/>. Unverified files are never announced.
+    /// </summary>
+    public void Announce(CacheEntry entry)
     {
         if (!entry.Verified)
             return;
-        _due[entry.Hash] = NextDue();
+        _schedule.Schedule(entry.Hash, NextDue());
         _queue.Writer.TryWrite(entry.Hash);
     }
 
@@ -83,20 +77,24 @@ public sealed partial class Announcer : BackgroundService
         // What was held before the restart: spread over the first two minutes, not all at once.
         var now = _time.GetUtcNow();
         foreach (var entry in _store.Entries.Where(e => e.Verified))
-            _due.TryAdd(entry.Hash, now + TimeSpan.FromSeconds(Random.Shared.Next(5, 120)));
+            _schedule.TryAdd(entry.Hash, now + TimeSpan.FromSeconds(Random.Shared.Next(5, 120)));
 
         var workers = Enumerable.Range(0, Parallel).Select(_ => WorkAsync(stoppingToken)).ToList();
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                now = _time.GetUtcNow();
-                foreach (var (hash, due) in _due)
+                var earlier = _schedule.Earlier;
+                foreach (var hash in _schedule.TakeDue(_time.GetUtcNow()))
                 {
-                    if (due <= now && _due.TryUpdate(hash, NextDue(), due))
+                    // A file that left the cache since is simply not announced again.
+                    if (_store.Find(hash) is { Verified: true })
+                    {
+                        _schedule.Schedule(hash, NextDue());
                         _queue.Writer.TryWrite(hash);
+                    }
                 }
+                await WaitForNextAsync(earlier, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -117,7 +115,7 @@ public sealed partial class Announcer : BackgroundService
                 if (_dht.KnownNodes == 0)
                 {
                     // Nobody to tell yet (still bootstrapping, or alone): an announce now would be lost for 25 minutes.
-                    _due[hash] = _time.GetUtcNow() + Postponed;
+                    _schedule.Schedule(hash, _time.GetUtcNow() + Postponed);
                     continue;
                 }
                 using var permit = await _rate.AcquireAsync(1, stoppingToken);
@@ -148,6 +146,23 @@ public sealed partial class Announcer : BackgroundService
             Interlocked.Increment(ref _failed);
             LogAnnounceFailed(entry.Hash, ex);
         }
+    }
+
+    /// <summary>Sleeps until the earliest file is due, or until a file is scheduled before that.</summary>
+    private async Task WaitForNextAsync(Task earlier, CancellationToken stoppingToken)
+    {
+        if (_schedule.Next is not { } next)
+        {
+            await earlier.WaitAsync(stoppingToken);
+            return;
+        }
+        var delay = next - _time.GetUtcNow();
+        if (delay <= TimeSpan.Zero)
+            return;
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        await Task.WhenAny(earlier, Task.Delay(delay, _time, wake.Token));
+        await wake.CancelAsync();
+        stoppingToken.ThrowIfCancellationRequested();
     }
 
     private DateTimeOffset NextDue() =>

@@ -18,6 +18,7 @@ namespace AptP2P.Engine.Peers;
 public sealed partial class SharedDirectoryScanner(
     HashIndex index,
     ContentStore store,
+    Announcer announcer,
     IOptionsMonitor<PeerOptions> options,
     TimeProvider time,
     ILogger<SharedDirectoryScanner> logger) : BackgroundService
@@ -98,7 +99,10 @@ public sealed partial class SharedDirectoryScanner(
             }
             if (!index.Lists(known.Hash, known.Size) || store.Contains(known.Hash))
                 return false;
-            return store.AddExternal(path, known.Hash, known.Size) is not null;
+            if (store.AddExternal(path, known.Hash, known.Size) is not { } entry)
+                return false;
+            announcer.Announce(entry);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

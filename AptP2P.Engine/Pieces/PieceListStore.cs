@@ -40,8 +40,6 @@ public sealed class PieceListStore(ContentStore store, IDbContextFactory<AptDb> 
         return Remember(hash, encoded);
     }
 
-    public void Forget(ContentHash hash) => _recent.TryRemove(hash, out _);
-
     private byte[] Remember(ContentHash hash, byte[] encoded)
     {
         if (_recent.Count >= MemoryCapacity)

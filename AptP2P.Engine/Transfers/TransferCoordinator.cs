@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using AptP2P.Engine.Apt;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Peers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,10 +30,14 @@ public sealed partial class TransferCoordinator : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly ILogger<TransferCoordinator> _logger;
+    private readonly IndexIngestor _ingestor;
+    private readonly Announcer _announcer;
 
-    public TransferCoordinator(MirrorDownload download, Swarm.SwarmDownload swarm, DataDirectory directory, IOptionsMonitor<AptP2POptions> options, TimeProvider time,
-        ILogger<TransferCoordinator> logger, IHostApplicationLifetime? lifetime = null)
+    public TransferCoordinator(MirrorDownload download, Swarm.SwarmDownload swarm, IndexIngestor ingestor, Announcer announcer, DataDirectory directory,
+        IOptionsMonitor<AptP2POptions> options, TimeProvider time, ILogger<TransferCoordinator> logger, IHostApplicationLifetime? lifetime = null)
     {
+        _ingestor = ingestor;
+        _announcer = announcer;
         _logger = logger;
         _download = download;
         _swarm = swarm;
@@ -40,9 +46,6 @@ public sealed partial class TransferCoordinator : IDisposable
         _slots = new SemaphoreSlim(options.CurrentValue.Mirror.MaxConcurrentDownloads);
         lifetime?.ApplicationStopping.Register(_lifetime.Cancel);
     }
-
-    /// <summary>Raised when a file has been stored by a transfer (metadata files are indexed from here).</summary>
-    public event Action<Transfer>? Stored;
 
     /// <summary>How many finished transfers <see cref="Recent"/> keeps.</summary>
     public const int RecentCapacity = 100;
@@ -130,12 +133,22 @@ public sealed partial class TransferCoordinator : IDisposable
                 _recent.TryDequeue(out _);
         }
 
-        if (transfer.Completion.Result == TransferResult.Stored)
-            Stored?.Invoke(transfer);
+        if (transfer.Completion.Result == TransferResult.Stored && transfer.Stored is { } stored)
+            AfterStored(transfer.Url, stored);
         else if (transfer.ExpectedHash is not null && transfer.Head.Result is { Kind: HeadKind.UpstreamStatus, UpstreamStatus: 404 or 410 })
             _recentlyNotFound[transfer.Key] = transfer;
         else if (transfer.Completion.Result == TransferResult.HashMismatch && transfer.ExpectedHash is { } bad)
             _mismatched[bad] = _time.GetUtcNow();
+    }
+
+    /// <summary>
+    /// What follows a stored file: apt metadata teaches the index the hashes it lists (the ingestor skips any other file), and
+    /// a verified file is announced to the swarm.
+    /// </summary>
+    private void AfterStored(MirrorUrl url, CacheEntry stored)
+    {
+        _ = _ingestor.IngestAsync(url, stored.Hash);
+        _announcer.Announce(stored);
     }
 
     /// <summary>

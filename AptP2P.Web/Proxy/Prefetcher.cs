@@ -1,25 +1,15 @@
 using System.Net;
-using AptP2P.Engine.Apt;
-using AptP2P.Engine.Cache;
-using AptP2P.Engine.Mirrors;
-using AptP2P.Engine.Transfers;
+using AptP2P.Engine.Proxy;
 using AptP2P.Web.Access;
 using Microsoft.AspNetCore.Connections;
 
 namespace AptP2P.Web.Proxy;
 
 /// <summary>
-/// Starts the transfer of a request that is queued on a connection behind others, using the same checks as the proxy
-/// endpoint; the endpoint later joins the running transfer. Only files with a known hash and size are prefetched: their
-/// content is fixed, so fetching early can never serve anything stale.
+/// Offers a request that is queued on a connection behind others to <see cref="ProxyService.Prefetch"/>, for clients the
+/// proxy would answer; the request's own answer later joins the transfer it started.
 /// </summary>
-internal sealed partial class Prefetcher(
-    ClientAccess access,
-    MirrorPolicy policy,
-    HashIndex index,
-    ContentStore store,
-    TransferCoordinator transfers,
-    ILogger<Prefetcher> logger)
+internal sealed partial class Prefetcher(ClientAccess access, ProxyService proxy, ILogger<Prefetcher> logger)
 {
     public Action<RequestHead> For(ConnectionContext connection)
     {
@@ -33,12 +23,8 @@ internal sealed partial class Prefetcher(
             return;
         try
         {
-            if (ProxyTargetParser.Parse(head.Target).Url is not { } url || !policy.IsAllowed(url.Host, url.Port, out _))
-                return;
-            if (index.Find(url) is not { Size: { } size } known || store.Contains(known.Hash))
-                return;
-            transfers.GetOrStart(url, known.Hash, size);
-            LogPrefetching(url.Key);
+            if (proxy.Prefetch(head.Target))
+                LogPrefetching(head.Target);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -46,8 +32,8 @@ internal sealed partial class Prefetcher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Prefetching {Url} queued behind other requests on its connection")]
-    private partial void LogPrefetching(string url);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Prefetching {Target} queued behind other requests on its connection")]
+    private partial void LogPrefetching(string target);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not prefetch {Target}")]
     private partial void LogPrefetchFailed(string target, Exception exception);

@@ -1,10 +1,6 @@
 using System.Net;
-using AptP2P.Engine;
-using AptP2P.Engine.Apt;
-using AptP2P.Engine.Cache;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Proxy;
 using AptP2P.Engine.Stats;
-using AptP2P.Engine.Transfers;
 using AptP2P.Web.Access;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -12,28 +8,19 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace AptP2P.Web.Proxy;
 
 /// <summary>
-/// The apt proxy: translates apt's request into a cache lookup, a shared transfer or a revalidation, and the engine's answer
-/// back into the status codes that steer apt's fallbacks (research/apt-proxy.md §1.7).
+/// The apt proxy's HTTP side: checks the method and the client, asks <see cref="ProxyService"/> what to serve, and turns its
+/// answer into the status codes that steer apt's fallbacks (research/apt-proxy.md §1.7).
 /// </summary>
 internal sealed partial class ProxyEndpoint(
     ClientAccess access,
-    MirrorPolicy policy,
-    HashIndex index,
-    IndexIngestor ingestor,
-    ContentStore store,
-    UrlRecords urls,
-    TransferCoordinator transfers,
+    ProxyService proxy,
     TrafficStatistics statistics,
     ILogger<ProxyEndpoint> logger)
 {
-    private const string OctetStream = "application/octet-stream";
-    private static readonly TimeSpan IndexWait = TimeSpan.FromSeconds(20);
-
     public async Task HandleAsync(HttpContext context)
     {
         statistics.Request();
         var request = context.Request;
-        var remote = context.Connection.RemoteIpAddress;
 
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
@@ -44,6 +31,7 @@ internal sealed partial class ProxyEndpoint(
             await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, reason);
             return;
         }
+        var remote = context.Connection.RemoteIpAddress;
         if (!access.IsAllowed(remote))
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, $"client {remote} is not in AptP2P:AllowedClients");
@@ -51,180 +39,56 @@ internal sealed partial class ProxyEndpoint(
         }
 
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/";
-        var parsed = ProxyTargetParser.Parse(rawTarget);
-        if (parsed.Url is not { } url)
+        using var answer = await proxy.AnswerAsync(rawTarget, context.RequestAborted);
+        switch (answer)
         {
-            var status = parsed.Problem == TargetProblem.TooLong ? StatusCodes.Status414UriTooLong : StatusCodes.Status400BadRequest;
-            await RefuseAsync(context, status, parsed.Reason!);
-            return;
-        }
-        if (!policy.IsAllowed(url.Host, url.Port, out var refusal))
-        {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, refusal!);
-            return;
-        }
-
-        var known = await index.FindAsync(url, IndexWait, context.RequestAborted);
-        if (known is { } indexed)
-            await ServeKnownAsync(context, url, indexed);
-        else
-            await ServeUnknownAsync(context, url);
-    }
-
-    /// <summary>A file whose hash the archive metadata gives: from the cache, else from the one transfer of that hash.</summary>
-    private async Task ServeKnownAsync(HttpContext context, MirrorUrl url, IndexedHash indexed)
-    {
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            if (store.TryOpen(indexed.Hash) is { } lease)
+            case ProxyAnswer.Cached cached:
             {
-                using (lease)
-                {
-                    statistics.CacheHit();
-                    _ = ingestor.IngestAsync(url, indexed.Hash);
-                    var record = urls.Find(url.Key) is { } r && r.Hash == indexed.Hash ? r : null;
-                    var plan = new ResponsePlan(lease.Entry.Size, record?.LastModified, record?.ContentType ?? OctetStream, lease.Entry.EntityTag)
-                    {
-                        RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
-                    };
-                    var sent = await FileResponder.SendAsync(context, plan, new CacheLeaseSource(lease), mayStall: false);
-                    statistics.AddCacheBytes(sent);
-                    statistics.AddClientBytes(sent);
-                    LogCacheHit(url.Key, sent);
-                }
-                return;
-            }
-
-            statistics.CacheMiss();
-            var transfer = transfers.GetOrStart(url, indexed.Hash, indexed.Size);
-            if (transfer.Head.IsCompleted && transfer.Head.Result.Kind != HeadKind.Body)
-            {
-                await RespondWithFailureAsync(context, url, transfer.Head.Result);
-                return;
-            }
-
-            TransferHead? head = transfer.Head.IsCompleted ? transfer.Head.Result : null;
-            if (indexed.Size is null)
-            {
-                // A by-hash URL we have no size for: the mirror's headers must come first.
-                head = await transfer.Head.WaitAsync(context.RequestAborted);
-                if (head.Kind != HeadKind.Body)
-                {
-                    await RespondWithFailureAsync(context, url, head);
-                    return;
-                }
-            }
-
-            var reader = transfer.TryOpenReader();
-            if (reader is null)
-            {
-                if (transfer.Completion.Result == TransferResult.Stored)
-                    continue; // finished a moment ago: it is in the cache now
-                await RespondWithFailureAsync(context, url, transfer.Head.Result, transfer.FailureReason);
-                return;
-            }
-
-            using (reader)
-            {
-                // Headers go out at once: the size is known from the index, so apt never waits for them.
-                var plan = new ResponsePlan(indexed.Size ?? head!.Length, head?.LastModified, head?.ContentType ?? OctetStream, $"\"{indexed.Hash}\"")
-                {
-                    RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
-                };
-                var sent = await FileResponder.SendAsync(context, plan, new TransferSource(reader), mayStall: true);
+                var sent = await FileResponder.SendAsync(context, PlanOf(cached.Headers), new CacheLeaseSource(cached.Lease), mayStall: false);
+                statistics.AddCacheBytes(sent);
                 statistics.AddClientBytes(sent);
+                break;
             }
-            return;
+            case ProxyAnswer.Streamed streamed:
+            {
+                // The transfer may take a while for its first bytes: headers go out at once.
+                var sent = await FileResponder.SendAsync(context, PlanOf(streamed.Headers), new TransferSource(streamed.Reader), mayStall: true);
+                statistics.AddClientBytes(sent);
+                break;
+            }
+            case ProxyAnswer.MirrorFailed failed:
+                await RespondWithFailureAsync(context, failed);
+                break;
+            case ProxyAnswer.Refused refused:
+                await RefuseAsync(context, StatusOf(refused.Kind), refused.Reason);
+                break;
         }
-        await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "the file left the cache while being opened; try again");
     }
 
-    /// <summary>A file without a known hash (InRelease, Release …): revalidated with the mirror, the last good copy kept for when it is down.</summary>
-    private async Task ServeUnknownAsync(HttpContext context, MirrorUrl url)
+    private static ResponsePlan PlanOf(BodyHeaders headers) =>
+        new(headers.Length, headers.LastModified, headers.ContentType, headers.ETag) { RangesAllowed = headers.RangesAllowed };
+
+    private static int StatusOf(Refusal refusal) => refusal switch
     {
-        var cached = urls.Find(url.Key) is { } record && store.Contains(record.Hash) ? record : null;
-        var transfer = transfers.GetOrStartRevalidation(url, cached);
-        var head = await transfer.Head.WaitAsync(context.RequestAborted);
-
-        switch (head.Kind)
-        {
-            case HeadKind.Body:
-                var reader = transfer.TryOpenReader();
-                if (reader is null)
-                {
-                    if (transfer.Completion.Result == TransferResult.Stored && transfer.Stored is { } stored)
-                    {
-                        await ServeStoredAsync(context, url, stored.Hash, new UrlInfo(stored.Hash, stored.Size, head.LastModified, head.ContentType, head.ETag, transfer.StartedAt));
-                        return;
-                    }
-                    await ServeLastGoodCopyOrFailAsync(context, url, cached, transfer.Head.Result, transfer.FailureReason);
-                    return;
-                }
-                using (reader)
-                {
-                    var plan = new ResponsePlan(head.Length, head.LastModified, head.ContentType ?? OctetStream, head.ETag);
-                    var sent = await FileResponder.SendAsync(context, plan, new TransferSource(reader), mayStall: true);
-                    statistics.AddClientBytes(sent);
-                }
-                return;
-
-            case HeadKind.NotModified when cached is not null:
-                await ServeStoredAsync(context, url, cached.Hash, cached);
-                return;
-
-            case HeadKind.UpstreamStatus when head.UpstreamStatus < 500:
-                await RespondWithFailureAsync(context, url, head);
-                return;
-
-            default:
-                await ServeLastGoodCopyOrFailAsync(context, url, cached, head, head.Reason);
-                return;
-        }
-    }
-
-    private async Task ServeLastGoodCopyOrFailAsync(HttpContext context, MirrorUrl url, UrlInfo? cached, TransferHead head, string? reason)
-    {
-        if (cached is not null && store.Contains(cached.Hash))
-        {
-            LogServingLastGoodCopy(url.Key, reason ?? head.Reason ?? "mirror failed");
-            await ServeStoredAsync(context, url, cached.Hash, cached);
-            return;
-        }
-        await RespondWithFailureAsync(context, url, head, reason);
-    }
-
-    private async Task ServeStoredAsync(HttpContext context, MirrorUrl url, ContentHash hash, UrlInfo info)
-    {
-        using var lease = store.TryOpen(hash);
-        if (lease is null)
-        {
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "the cached copy left the cache while being opened; try again");
-            return;
-        }
-        statistics.CacheHit();
-        var plan = new ResponsePlan(lease.Entry.Size, info.LastModified, info.ContentType ?? OctetStream, info.ETag);
-        var sent = await FileResponder.SendAsync(context, plan, new CacheLeaseSource(lease), mayStall: false);
-        statistics.AddCacheBytes(sent);
-        statistics.AddClientBytes(sent);
-    }
+        Refusal.TooLong => StatusCodes.Status414UriTooLong,
+        Refusal.MirrorNotAllowed => StatusCodes.Status403Forbidden,
+        Refusal.Vanished => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
     /// <summary>Status codes apt acts on: upstream 4xx as they are (a 404 lets apt fall back), 502/503/504 for a mirror that failed (apt retries those).</summary>
-    private Task RespondWithFailureAsync(HttpContext context, MirrorUrl url, TransferHead head, string? reason = null)
+    private Task RespondWithFailureAsync(HttpContext context, ProxyAnswer.MirrorFailed failed)
     {
-        reason ??= head.Reason ?? "the mirror failed";
-        var status = head.Kind switch
+        var status = failed.Problem switch
         {
-            HeadKind.UpstreamStatus => head.UpstreamStatus,
-            _ => head.Failure switch
-            {
-                MirrorFailureKind.Refused => StatusCodes.Status403Forbidden,
-                MirrorFailureKind.Timeout => StatusCodes.Status504GatewayTimeout,
-                _ => StatusCodes.Status502BadGateway,
-            },
+            MirrorProblem.Status => failed.UpstreamStatus,
+            MirrorProblem.Refused => StatusCodes.Status403Forbidden,
+            MirrorProblem.Timeout => StatusCodes.Status504GatewayTimeout,
+            _ => StatusCodes.Status502BadGateway,
         };
         if (status >= 500 || status == 403)
-            LogMirrorFailure(url.Key, status, reason);
-        return WriteStatusAsync(context, status, reason);
+            LogMirrorFailure(failed.Url.Key, status, failed.Reason);
+        return WriteStatusAsync(context, status, failed.Reason);
     }
 
     private Task RefuseAsync(HttpContext context, int status, string reason)
@@ -254,10 +118,4 @@ internal sealed partial class ProxyEndpoint(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Url}: answering {Status} ({Reason})")]
     private partial void LogMirrorFailure(string url, int status, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Url}: mirror failed ({Reason}); serving the last good copy")]
-    private partial void LogServingLastGoodCopy(string url, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Cache hit {Url}: {Bytes} bytes")]
-    private partial void LogCacheHit(string url, long bytes);
 }

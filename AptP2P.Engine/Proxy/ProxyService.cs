@@ -1,0 +1,176 @@
+using AptP2P.Engine.Apt;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Stats;
+using AptP2P.Engine.Transfers;
+using Microsoft.Extensions.Logging;
+
+namespace AptP2P.Engine.Proxy;
+
+/// <summary>
+/// Decides what apt gets for a mirror URL: a file whose hash the archive metadata gives comes from the cache, else from the
+/// one transfer of that hash (peers and the mirror); any other file is revalidated with the mirror, and its last good copy
+/// stands in when the mirror fails. The web layer only turns the answer into HTTP.
+/// </summary>
+public sealed partial class ProxyService(
+    MirrorPolicy policy,
+    HashIndex index,
+    IndexIngestor ingestor,
+    ContentStore store,
+    UrlRecords urls,
+    TransferCoordinator transfers,
+    TrafficStatistics statistics,
+    ILogger<ProxyService> logger)
+{
+    /// <summary>How long a request waits for metadata of its archive still being indexed.</summary>
+    private static readonly TimeSpan IndexWait = TimeSpan.FromSeconds(20);
+
+    /// <summary>A file can leave the cache between "not there" and "open": a few tries before giving up.</summary>
+    private const int OpenAttempts = 3;
+
+    /// <summary>Answers apt's request for a raw request target (<c>/host/path</c> or <c>http://host/path</c>).</summary>
+    public async ValueTask<ProxyAnswer> AnswerAsync(string rawTarget, CancellationToken cancellationToken)
+    {
+        if (Resolve(rawTarget, out var url) is { } refused)
+            return refused;
+        var known = await index.FindAsync(url, IndexWait, cancellationToken);
+        return known is { } indexed
+            ? await AnswerKnownAsync(url, indexed, cancellationToken)
+            : await AnswerUnknownAsync(url, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the transfer of a request that is still queued behind others on its connection; its answer later joins it.
+    /// Only files with a known hash and size: their content is fixed, so fetching early can never serve anything stale.
+    /// </summary>
+    /// <returns>True when a transfer was started or joined.</returns>
+    public bool Prefetch(string rawTarget)
+    {
+        if (Resolve(rawTarget, out var url) is not null)
+            return false;
+        if (index.Find(url) is not { Size: { } size } known || store.Contains(known.Hash))
+            return false;
+        transfers.GetOrStart(url, known.Hash, size);
+        return true;
+    }
+
+    private ProxyAnswer.Refused? Resolve(string rawTarget, out MirrorUrl url)
+    {
+        var parsed = ProxyTargetParser.Parse(rawTarget);
+        url = parsed.Url!;
+        if (parsed.Url is null)
+            return new ProxyAnswer.Refused(parsed.Problem == TargetProblem.TooLong ? Refusal.TooLong : Refusal.Malformed, parsed.Reason!);
+        return policy.IsAllowed(url.Host, url.Port, out var reason) ? null : new ProxyAnswer.Refused(Refusal.MirrorNotAllowed, reason!);
+    }
+
+    /// <summary>A file whose hash the archive metadata gives: from the cache, else from the one transfer of that hash.</summary>
+    private async ValueTask<ProxyAnswer> AnswerKnownAsync(MirrorUrl url, IndexedHash indexed, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < OpenAttempts; attempt++)
+        {
+            if (store.TryOpen(indexed.Hash) is { } lease)
+            {
+                statistics.CacheHit();
+                // A metadata file stored under another name (by-hash, another compression) is indexed for this one too.
+                _ = ingestor.IngestAsync(url, indexed.Hash);
+                var record = urls.Find(url.Key) is { } r && r.Hash == indexed.Hash ? r : null;
+                LogCacheHit(url.Key);
+                return new ProxyAnswer.Cached(lease, new BodyHeaders(lease.Entry.Size, record?.LastModified, record?.ContentType ?? BodyHeaders.OctetStream, lease.Entry.EntityTag)
+                {
+                    RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
+                });
+            }
+
+            statistics.CacheMiss();
+            var transfer = transfers.GetOrStart(url, indexed.Hash, indexed.Size);
+            if (transfer.Head.IsCompleted && transfer.Head.Result.Kind != HeadKind.Body)
+                return MirrorFailed(url, transfer.Head.Result);
+
+            var head = transfer.Head.IsCompleted ? transfer.Head.Result : null;
+            if (indexed.Size is null)
+            {
+                // A by-hash URL we have no size for: the mirror's headers must come first.
+                head = await transfer.Head.WaitAsync(cancellationToken);
+                if (head.Kind != HeadKind.Body)
+                    return MirrorFailed(url, head);
+            }
+
+            var reader = transfer.TryOpenReader();
+            if (reader is null)
+            {
+                if (transfer.Completion.Result == TransferResult.Stored)
+                    continue; // finished a moment ago: it is in the cache now
+                return MirrorFailed(url, transfer.Head.Result, transfer.FailureReason);
+            }
+            // The size is known from the index, so apt gets its headers at once and never waits for them.
+            return new ProxyAnswer.Streamed(reader, new BodyHeaders(indexed.Size ?? head!.Length, head?.LastModified, head?.ContentType ?? BodyHeaders.OctetStream, $"\"{indexed.Hash}\"")
+            {
+                RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
+            });
+        }
+        return new ProxyAnswer.Refused(Refusal.Vanished, "the file left the cache while being opened; try again");
+    }
+
+    /// <summary>A file without a known hash (InRelease, Release …): revalidated with the mirror, the last good copy kept for when it is down.</summary>
+    private async ValueTask<ProxyAnswer> AnswerUnknownAsync(MirrorUrl url, CancellationToken cancellationToken)
+    {
+        var cached = urls.Find(url.Key) is { } record && store.Contains(record.Hash) ? record : null;
+        var transfer = transfers.GetOrStartRevalidation(url, cached);
+        var head = await transfer.Head.WaitAsync(cancellationToken);
+
+        switch (head.Kind)
+        {
+            case HeadKind.Body:
+                if (transfer.TryOpenReader() is { } reader)
+                    return new ProxyAnswer.Streamed(reader, new BodyHeaders(head.Length, head.LastModified, head.ContentType ?? BodyHeaders.OctetStream, head.ETag));
+                if (transfer.Completion.Result == TransferResult.Stored && transfer.Stored is { } stored)
+                    return FromStore(stored.Hash, new UrlInfo(stored.Hash, stored.Size, head.LastModified, head.ContentType, head.ETag, transfer.StartedAt));
+                return LastGoodCopyOrFailure(url, cached, transfer.Head.Result, transfer.FailureReason);
+
+            case HeadKind.NotModified when cached is not null:
+                return FromStore(cached.Hash, cached);
+
+            case HeadKind.UpstreamStatus when head.UpstreamStatus < 500:
+                return MirrorFailed(url, head);
+
+            default:
+                return LastGoodCopyOrFailure(url, cached, head, head.Reason);
+        }
+    }
+
+    private ProxyAnswer LastGoodCopyOrFailure(MirrorUrl url, UrlInfo? cached, TransferHead head, string? reason)
+    {
+        if (cached is null || !store.Contains(cached.Hash))
+            return MirrorFailed(url, head, reason);
+        LogServingLastGoodCopy(url.Key, reason ?? head.Reason ?? "mirror failed");
+        return FromStore(cached.Hash, cached);
+    }
+
+    private ProxyAnswer FromStore(ContentHash hash, UrlInfo info)
+    {
+        if (store.TryOpen(hash) is not { } lease)
+            return new ProxyAnswer.Refused(Refusal.Vanished, "the cached copy left the cache while being opened; try again");
+        statistics.CacheHit();
+        return new ProxyAnswer.Cached(lease, new BodyHeaders(lease.Entry.Size, info.LastModified, info.ContentType ?? BodyHeaders.OctetStream, info.ETag));
+    }
+
+    private static ProxyAnswer.MirrorFailed MirrorFailed(MirrorUrl url, TransferHead head, string? reason = null)
+    {
+        reason ??= head.Reason ?? "the mirror failed";
+        if (head.Kind == HeadKind.UpstreamStatus)
+            return new ProxyAnswer.MirrorFailed(url, MirrorProblem.Status, head.UpstreamStatus, reason);
+        var problem = head.Failure switch
+        {
+            MirrorFailureKind.Refused => MirrorProblem.Refused,
+            MirrorFailureKind.Timeout => MirrorProblem.Timeout,
+            _ => MirrorProblem.Failed,
+        };
+        return new ProxyAnswer.MirrorFailed(url, problem, 0, reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Url}: mirror failed ({Reason}); serving the last good copy")]
+    private partial void LogServingLastGoodCopy(string url, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cache hit {Url}")]
+    private partial void LogCacheHit(string url);
+}
