@@ -1,4 +1,5 @@
 using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Node;
 using Microsoft.Extensions.Options;
 
 namespace AptP2P.Engine.Mirrors;

@@ -1,7 +1,8 @@
 using System.Net;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Proxy;
 using AptP2P.Engine.Transfers;
 using AptP2P.Web.Access;
 using Microsoft.AspNetCore.Connections;

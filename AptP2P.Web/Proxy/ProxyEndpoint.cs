@@ -1,11 +1,13 @@
 using System.Net;
 using AptP2P.Engine;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Proxy;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers;
 using AptP2P.Web.Access;
+using AptP2P.Web.Files;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 
