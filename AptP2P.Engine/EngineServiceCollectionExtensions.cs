@@ -1,9 +1,10 @@
 using AptP2P.Data;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Node;
 using AptP2P.Engine.Persistence;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers;

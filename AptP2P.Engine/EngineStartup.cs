@@ -1,5 +1,5 @@
 using AptP2P.Data;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Persistence;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,5 @@
 using System.Collections;
+using AptP2P.Engine.Apt.Parsing;
 
 namespace AptP2P.Engine.Apt;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
+using AptP2P.Engine.Apt.Decompression;
+using AptP2P.Engine.Apt.Parsing;
 
 namespace AptP2P.Engine.Apt;
 

@@ -1,7 +1,9 @@
+using AptP2P.Engine.Apt.Decompression;
+
 namespace AptP2P.Engine.Apt;
 
 /// <summary>Recognises apt index files by their mirror path and opens their content.</summary>
-public static partial class MetadataFile
+public static class MetadataFile
 {
     /// <summary>
     /// Classifies a mirror path by name only. By-hash URLs carry no name: the caller passes the
@@ -37,6 +39,14 @@ public static partial class MetadataFile
                 return null;
         }
     }
+
+    /// <summary>
+    /// Opens the decompressed content of an index file; the format is sniffed from the content, see <see cref="Decompressor.Open"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The content is zstd/lz4, or was declared in such a format and has no known magic.</exception>
+    /// <remarks>Reads of the returned stream throw <see cref="InvalidDataException"/> for corrupt or truncated compressed data.</remarks>
+    public static Stream OpenDecompressed(Stream raw, Compression declared, bool leaveOpen = false) =>
+        Decompressor.Open(raw, declared, leaveOpen);
 
     private static ReadOnlySpan<char> SplitCompressionSuffix(ReadOnlySpan<char> name, out Compression compression)
     {

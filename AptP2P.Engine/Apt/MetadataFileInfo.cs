@@ -1,3 +1,5 @@
+using AptP2P.Engine.Apt.Decompression;
+
 namespace AptP2P.Engine.Apt;
 
 /// <summary>What a mirror path's name says about an apt index file.</summary>

@@ -1,3 +1,5 @@
+using AptP2P.Engine.Apt.Parsing;
+
 namespace AptP2P.Engine.Apt;
 
 /// <summary>

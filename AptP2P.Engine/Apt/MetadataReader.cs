@@ -1,3 +1,6 @@
+using AptP2P.Engine.Apt.Decompression;
+using AptP2P.Engine.Apt.Parsing;
+
 namespace AptP2P.Engine.Apt;
 
 /// <summary>

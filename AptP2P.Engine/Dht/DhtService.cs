@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht.Persistence;
 using AptP2P.Engine.Dht.Transport;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Node;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -57,7 +57,7 @@ public sealed partial class DhtService(
         dht.Start();
         _optionsChanged = options.OnChange(dht.Reconfigure);
         _node = dht;
-        endpoints.DhtPort = transport.LocalEndPoint.Port;
+        endpoints.RecordDhtPort(transport.LocalEndPoint.Port);
         LogStarted(transport.LocalEndPoint, dht.Id, saved.Nodes.Count);
         _background = Task.WhenAll(
             dht.RunBootstrapAsync(ResolveRoutersAsync, _stopping.Token),

@@ -1,3 +1,4 @@
+using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ public static class DhtServiceCollectionExtensions
             {
                 // Absent = the public routers; present but empty (AptP2P:Dht:BootstrapNodes=) = the saved table only.
                 o.BootstrapNodes = bootstrapKey.Exists()
-                    ? [.. o.BootstrapNodes.SelectMany(e => e.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))]
+                    ? ConfigurationList.Split(o.BootstrapNodes)
                     : [.. DhtOptions.PublicRouters];
             })
             .ValidateDataAnnotations()

@@ -1,4 +1,5 @@
 using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Node;
 using Microsoft.Extensions.Options;
 
 namespace AptP2P.Engine.Mirrors;
@@ -29,7 +30,7 @@ public sealed class MirrorPolicy(IOptionsMonitor<AptP2POptions> options, NodeEnd
         var patterns = options.CurrentValue.AllowedMirrors;
         if (patterns.Length == 0)
             return true;
-        foreach (var pattern in patterns.SelectMany(SplitList))
+        foreach (var pattern in ConfigurationList.Split(patterns))
         {
             if (Matches(pattern, host, port))
                 return true;
@@ -37,9 +38,6 @@ public sealed class MirrorPolicy(IOptionsMonitor<AptP2POptions> options, NodeEnd
         reason = $"mirror '{host}:{port}' is not in AptP2P:AllowedMirrors";
         return false;
     }
-
-    internal static IEnumerable<string> SplitList(string value) =>
-        value.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary><c>host</c> matches any port; <c>host:port</c> that port only; <c>*.example.org</c> any subdomain.</summary>
     internal static bool Matches(string pattern, string host, int port)

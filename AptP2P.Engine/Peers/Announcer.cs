@@ -3,7 +3,7 @@ using System.Threading.RateLimiting;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Node;
 using AptP2P.Engine.Pieces;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -16,8 +16,8 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
 
     /// <summary>
     /// How long queued writes wait for company. The writes of a burst of transfers then cost one transaction, after the
-    /// burst rather than in the middle of it (measured: 7–12 ms of CPU per batch of ten, taken from apt's own downloads on
-    /// a 2-core machine). A caller that waits for its write cuts the wait short.
+    /// burst rather than in the middle of it: a transaction's CPU would otherwise be taken from apt's own downloads, which on
+    /// a small machine compete for the same cores. A caller that waits for its write cuts the wait short.
     /// </summary>
     public static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(500);
 

@@ -1,4 +1,4 @@
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Stats;

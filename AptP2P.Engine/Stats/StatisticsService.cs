@@ -1,5 +1,5 @@
 using System.Reflection;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Peers;

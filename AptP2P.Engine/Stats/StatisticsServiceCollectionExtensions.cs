@@ -1,3 +1,4 @@
+using AptP2P.Engine.Cache;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

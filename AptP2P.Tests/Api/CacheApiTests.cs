@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
-using AptP2P.Engine.Stats;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,7 +31,7 @@ public sealed class CacheApiTests(ApiFactory factory) : IClassFixture<ApiFactory
     {
         var hash = AddCachedFile("api.example/pool/main/f/figlet/figlet_1.0_amd64.deb");
 
-        var file = await _client.GetFromJsonAsync<CachedFile>(new Uri($"/api/cache/{hash}", UriKind.Relative), Token);
+        var file = await _client.GetFromJsonAsync<CatalogFile>(new Uri($"/api/cache/{hash}", UriKind.Relative), Token);
 
         Assert.Equal(["api.example/pool/main/f/figlet/figlet_1.0_amd64.deb"], file!.Paths);
         Assert.Equal(hash.ToString(), file.Sha256);

@@ -1,5 +1,7 @@
 using System.Text;
 using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Decompression;
+using AptP2P.Engine.Apt.Parsing;
 using static AptP2P.Tests.Apt.MetadataSamples;
 
 namespace AptP2P.Tests.Apt;

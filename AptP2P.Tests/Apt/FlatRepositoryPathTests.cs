@@ -1,5 +1,6 @@
 using System.Text;
 using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Parsing;
 
 namespace AptP2P.Tests.Apt;
 

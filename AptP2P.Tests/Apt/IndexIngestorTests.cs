@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using AptP2P.Data;
 using AptP2P.Engine;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Tests.Fixtures;

@@ -1,4 +1,5 @@
 using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Decompression;
 
 namespace AptP2P.Tests.Apt;
 

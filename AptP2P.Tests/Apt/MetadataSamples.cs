@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Parsing;
 
 namespace AptP2P.Tests.Apt;
 

@@ -1,4 +1,5 @@
 using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Parsing;
 using static AptP2P.Tests.Apt.MetadataSamples;
 
 namespace AptP2P.Tests.Apt;

@@ -1,5 +1,5 @@
 using AptP2P.Engine;
-using AptP2P.Engine.Stats;
+using AptP2P.Engine.Cache;
 
 namespace AptP2P.Tests.Dashboard;
 

@@ -1,4 +1,5 @@
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
+using AptP2P.Engine.Cache;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Stats;
 using AptP2P.Web.Dashboard.Components;

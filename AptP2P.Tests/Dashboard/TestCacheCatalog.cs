@@ -1,21 +1,21 @@
 using AptP2P.Engine;
-using AptP2P.Engine.Stats;
+using AptP2P.Engine.Cache;
 
 namespace AptP2P.Tests.Dashboard;
 
 /// <summary>An in-memory cache catalogue: files the test adds, search by substring, removal unless marked in use.</summary>
 internal sealed class TestCacheCatalog : ICacheCatalog
 {
-    private readonly List<CachedFile> _files = [];
+    private readonly List<CatalogFile> _files = [];
 
     public HashSet<string> InUse { get; } = [];
 
     public List<string> Removed { get; } = [];
 
-    public CachedFile Add(string name, long size, long hits = 0, string? path = null, long uploaded = 0)
+    public CatalogFile Add(string name, long size, long hits = 0, string? path = null, long uploaded = 0)
     {
         var hash = ContentHash.Compute(System.Text.Encoding.UTF8.GetBytes(name)).ToString();
-        var file = new CachedFile(hash, name, size, true, SampleStatistics.Start, SampleStatistics.Start.AddMinutes(_files.Count), hits, uploaded, 0,
+        var file = new CatalogFile(hash, name, size, true, SampleStatistics.Start, SampleStatistics.Start.AddMinutes(_files.Count), hits, uploaded, 0,
             [path ?? $"deb.debian.org/debian/pool/main/{name}"]);
         _files.Add(file);
         return file;
@@ -24,7 +24,7 @@ internal sealed class TestCacheCatalog : ICacheCatalog
     public CachePage Search(string? query, CacheOrder order, int page, int pageSize)
     {
         var matches = _files.Where(f => string.IsNullOrEmpty(query) || f.Paths.Any(p => p.Contains(query, StringComparison.OrdinalIgnoreCase))).ToList();
-        IEnumerable<CachedFile> ordered = order switch
+        IEnumerable<CatalogFile> ordered = order switch
         {
             CacheOrder.Hits => matches.OrderByDescending(f => f.Hits),
             CacheOrder.Uploaded => matches.OrderByDescending(f => f.UploadedBytes),
@@ -33,7 +33,7 @@ internal sealed class TestCacheCatalog : ICacheCatalog
         return new CachePage(matches.Count, page, pageSize, [.. ordered.Skip(page * pageSize).Take(pageSize)]);
     }
 
-    public CachedFile? Find(ContentHash hash) => _files.FirstOrDefault(f => f.Sha256 == hash.ToString());
+    public CatalogFile? Find(ContentHash hash) => _files.FirstOrDefault(f => f.Sha256 == hash.ToString());
 
     public CacheRemoval Remove(ContentHash hash)
     {

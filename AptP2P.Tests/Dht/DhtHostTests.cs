@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Transport;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Node;
 using AptP2P.Tests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;
 

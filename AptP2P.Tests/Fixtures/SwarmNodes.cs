@@ -1,7 +1,7 @@
 using System.Net;
 using AptP2P.Engine;
 using AptP2P.Engine.Dht;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Node;
 using Microsoft.Extensions.Logging;
 
 namespace AptP2P.Tests.Fixtures;

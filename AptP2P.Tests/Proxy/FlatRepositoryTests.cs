@@ -1,7 +1,7 @@
 using AptP2P.Engine;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Proxy;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.Proxy;

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using AptP2P.Engine;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Proxy;
 using AptP2P.Engine.Transfers;
 using AptP2P.Tests.Fixtures;
 

@@ -1,4 +1,5 @@
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Proxy;
+
 
 namespace AptP2P.Tests.Proxy;
 

@@ -13,7 +13,8 @@ namespace AptP2P.Web.Access;
 /// another origin (<c>Origin</c> differs from the request's own, or <c>Sec-Fetch-Site</c> is not <c>same-origin</c>).
 /// Scripts and command-line clients send neither header and are not affected.</item>
 /// </list>
-/// The apt proxy never gets here: it is dispatched before, with its own access check.
+/// Installed once by the host, before routing, so that no endpoint of these doors decides access by itself. The apt proxy
+/// never gets here: it is dispatched before, with its own access check.
 /// </summary>
 public sealed class AdminAccessMiddleware(RequestDelegate next, ClientAccess access)
 {

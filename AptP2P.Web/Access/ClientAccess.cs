@@ -38,7 +38,7 @@ public sealed class ClientAccess
     public static IPNetwork[] Parse(IEnumerable<string> entries)
     {
         var networks = new List<IPNetwork>();
-        foreach (var entry in entries.SelectMany(e => e.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        foreach (var entry in ConfigurationList.Split(entries))
         {
             if (IPNetwork.TryParse(entry, out var network))
                 networks.Add(network);

@@ -1,6 +1,6 @@
 namespace AptP2P.Web.Api;
 
-/// <summary>The REST API under <c>/api</c> (the DHT's own <c>/api/dht</c> endpoints are mapped with the DHT).</summary>
+/// <summary>The REST API under <c>/api</c>; who may use it is decided before routing, by <c>AdminAccessMiddleware</c>.</summary>
 public static class AptP2PApi
 {
     public static IEndpointRouteBuilder MapAptP2PApi(this IEndpointRouteBuilder endpoints)
@@ -10,6 +10,7 @@ public static class AptP2PApi
         api.MapStatisticsApi();
         api.MapCacheApi();
         api.MapSettingsApi();
+        api.MapDhtApi();
         return endpoints;
     }
 }

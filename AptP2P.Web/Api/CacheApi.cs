@@ -1,5 +1,5 @@
 using AptP2P.Engine;
-using AptP2P.Engine.Stats;
+using AptP2P.Engine.Cache;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AptP2P.Web.Api;
@@ -34,7 +34,7 @@ public static class CacheApi
         return TypedResults.Ok(catalog.Search(q, sort, page, pageSize));
     }
 
-    internal static Results<Ok<CachedFile>, ProblemHttpResult> Get(string sha256, ICacheCatalog catalog)
+    internal static Results<Ok<CatalogFile>, ProblemHttpResult> Get(string sha256, ICacheCatalog catalog)
     {
         if (!ContentHash.TryParse(sha256, out var hash))
             return MalformedHash();

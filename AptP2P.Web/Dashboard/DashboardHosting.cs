@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Stats;
-using AptP2P.Web.Access;
 using AptP2P.Web.Api;
 using AptP2P.Web.Dashboard.Components;
 using AptP2P.Web.Settings;
@@ -50,7 +49,6 @@ public static class DashboardHosting
 
     public static WebApplication MapAptP2PDashboard(this WebApplication app)
     {
-        app.UseMiddleware<AdminAccessMiddleware>();
         // Errors of the API without a body of their own (unknown route, wrong method, bad parameter) become problem details.
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
         app.UseAntiforgery();

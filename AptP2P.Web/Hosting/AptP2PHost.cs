@@ -1,10 +1,9 @@
 using System.Net;
 using AptP2P.Engine;
 using AptP2P.Engine.Configuration;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Node;
 using AptP2P.Web.Access;
 using AptP2P.Web.Dashboard;
-using AptP2P.Web.Dht;
 using AptP2P.Web.Peers;
 using AptP2P.Web.Proxy;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -55,13 +54,15 @@ public static class AptP2PHost
         app.Lifetime.ApplicationStarted.Register(() => RecordBoundPorts(app));
         var proxy = app.Services.GetRequiredService<ProxyEndpoint>();
         app.Use(next => context => DispatchAsync(context, proxy, next));
+        // The one access decision for every door of the node's own (dashboard, API, hub, OpenAPI, DHT diagnostics, their
+        // assets); the proxy above keeps its own check, the peer protocol is open.
+        app.UseMiddleware<AdminAccessMiddleware>();
         // Routing (and the authorization that needs its endpoint) only after the proxy: an apt request never pays for
         // matching against the dashboard's routes and static assets.
         app.UseRouting();
         app.UseAuthorization();
 
         app.MapAptP2PDashboard();
-        app.MapDhtApi();
         app.MapPeerProtocol();
         return app;
     }
@@ -135,7 +136,7 @@ public static class AptP2PHost
         {
             if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
             {
-                node.HttpPort = uri.Port; // DhtPort is set by the DHT when its UDP socket is bound.
+                node.RecordHttpPort(uri.Port); // The DHT records its own port when its UDP socket is bound.
                 break;
             }
         }

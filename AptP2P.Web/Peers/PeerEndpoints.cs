@@ -4,7 +4,7 @@ using AptP2P.Engine.Cache;
 using AptP2P.Engine.Peers;
 using AptP2P.Engine.Pieces;
 using AptP2P.Engine.Stats;
-using AptP2P.Web.Proxy;
+using AptP2P.Web.Files;
 
 namespace AptP2P.Web.Peers;
 

@@ -2,6 +2,7 @@ using System.Net;
 using AptP2P.Engine.Proxy;
 using AptP2P.Engine.Stats;
 using AptP2P.Web.Access;
+using AptP2P.Web.Files;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 

@@ -48,19 +48,15 @@ public sealed class SettingsDocument
         var copy = Copy();
         copy.BindAddress = copy.BindAddress.Trim();
         copy.DataDirectory = string.IsNullOrWhiteSpace(copy.DataDirectory) ? null : copy.DataDirectory.Trim();
-        copy.AllowedClients = SplitList(copy.AllowedClients);
-        copy.AllowedMirrors = SplitList(copy.AllowedMirrors);
+        copy.AllowedClients = ConfigurationList.Split(copy.AllowedClients);
+        copy.AllowedMirrors = ConfigurationList.Split(copy.AllowedMirrors);
         copy.Cache.SizeLimit = copy.Cache.SizeLimit?.Trim() ?? "";
         copy.Cache.MemorySize = copy.Cache.MemorySize?.Trim() ?? "";
         copy.Peers.UploadRateLimit = copy.Peers.UploadRateLimit?.Trim() ?? "";
         copy.Peers.SharedDirectories = [.. copy.Peers.SharedDirectories.Select(d => d.Trim()).Where(d => d.Length > 0)];
-        copy.Dht.BootstrapNodes = SplitList(copy.Dht.BootstrapNodes);
+        copy.Dht.BootstrapNodes = ConfigurationList.Split(copy.Dht.BootstrapNodes);
         return copy;
     }
-
-    /// <summary>Splits entries on new lines, commas, semicolons and spaces (paths are split on new lines only, see <see cref="Normalized"/>).</summary>
-    public static string[] SplitList(IEnumerable<string>? entries) =>
-        entries is null ? [] : [.. entries.SelectMany(e => (e ?? "").Split([',', ' ', ';', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries))];
 
     private static T Clone<T>(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(value))!;
 }

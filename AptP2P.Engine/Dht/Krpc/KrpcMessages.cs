@@ -32,8 +32,10 @@ public static class KrpcErrorCode
 public abstract record KrpcMessage(byte[] TransactionId);
 
 /// <summary>
-/// A query. Which arguments are set depends on <see cref="Method"/>: <see cref="Target"/> is find_node's <c>target</c>,
-/// get_peers' and announce_peer's <c>info_hash</c>, and get's <c>target</c>.
+/// A query. One record serves every method because the methods share their arguments: each names at most one 20-byte key
+/// (find_node's and get's <c>target</c>, get_peers' and announce_peer's <c>info_hash</c>, all in <see cref="Target"/>), so
+/// the decoder reads the common part once and adds a method's few extra arguments, and the node answers by switching on
+/// <see cref="Method"/>. Arguments of other methods stay unset.
 /// </summary>
 public sealed record KrpcQuery(byte[] TransactionId, KrpcMethod Method, NodeId SenderId) : KrpcMessage(TransactionId)
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
 using AptP2P.Engine.Dht;
-using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Node;
 using AptP2P.Engine.Peers;
 
 namespace AptP2P.Engine.Transfers.Swarm;

@@ -4,6 +4,7 @@ using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Node;
 using AptP2P.Engine.Peers;
 using AptP2P.Engine.Pieces;
 using AptP2P.Engine.Stats;

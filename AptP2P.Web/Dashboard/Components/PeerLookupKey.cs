@@ -1,9 +1,9 @@
 using AptP2P.Engine;
-using AptP2P.Engine.Apt;
+using AptP2P.Engine.Apt.Index;
+using AptP2P.Engine.Cache;
 using AptP2P.Engine.Dht;
-using AptP2P.Engine.Mirrors;
-using AptP2P.Engine.Stats;
-using AptP2P.Web.Dht;
+using AptP2P.Engine.Proxy;
+using AptP2P.Web.Api;
 
 namespace AptP2P.Web.Dashboard.Components;
 

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using AptP2P.Data;
+using AptP2P.Engine.Mirrors;
+using Microsoft.EntityFrameworkCore;
+
+namespace AptP2P.Engine.Apt.Index;
+
+/// <summary>What the archive metadata says a file is.</summary>
+public readonly record struct IndexedHash(ContentHash Hash, long? Size);
+
+/// <summary>
+/// Mirror path → SHA-256 and size, learned from the Release, Packages, Sources and pdiff Index files that passed through.
+/// Lookups are served from memory; <see cref="IndexIngestor"/> fills it and keeps the database copy that survives restarts.
+/// </summary>
+public sealed class HashIndex
+{
+    private const string ByHashMarker = "/by-hash/SHA256/";
+
+    private readonly ConcurrentDictionary<string, IndexedHash> _byUrl = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _byHashNames = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ContentHash, long> _sizes = new();
+    private readonly ConcurrentDictionary<string, string> _ingested = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, PendingIngest> _pending = new();
+    private long _nextPending;
+
+    public int Count => _byUrl.Count;
+
+    /// <summary>The hash and size of a mirror file, if the metadata seen so far lists it (or the URL is a by-hash URL).</summary>
+    public IndexedHash? Find(MirrorUrl url)
+    {
+        if (_byUrl.TryGetValue(url.Key, out var known))
+            return known;
+        return TryHashFromByHashPath(url.Path, out var hash) ? new IndexedHash(hash, null) : null;
+    }
+
+    /// <summary>
+    /// Like <see cref="Find"/>, but first waits (bounded) for metadata of the same archive still being indexed, so that
+    /// <c>apt-get update</c> followed at once by <c>apt-get install</c> finds every hash.
+    /// </summary>
+    public ValueTask<IndexedHash?> FindAsync(MirrorUrl url, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        // Synchronous in the common case (known, or nothing being indexed): no state machine on the path of every hit.
+        var found = Find(url);
+        return found is { Size: not null } || _pending.IsEmpty ? ValueTask.FromResult(found) : WaitAndFindAsync(url, found, maxWait, cancellationToken);
+    }
+
+    private async ValueTask<IndexedHash?> WaitAndFindAsync(MirrorUrl url, IndexedHash? found, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var covering = _pending.Values.Where(p => p.Covers(url)).Select(p => p.Done).ToList();
+        if (covering.Count == 0)
+            return found;
+        try
+        {
+            await Task.WhenAll(covering).WaitAsync(maxWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Serve without the hash rather than make apt wait longer: the file then passes through unshared.
+        }
+        catch (Exception) when (covering.Any(t => t.IsFaulted))
+        {
+            // The ingestor logs its own failures.
+        }
+        return Find(url);
+    }
+
+    /// <summary>True when some archive metadata lists a file with this SHA-256 and size (whatever its path).</summary>
+    public bool Lists(ContentHash hash, long size) => _sizes.TryGetValue(hash, out var known) && known == size;
+
+    /// <summary>Raised after a metadata file's entries are in (files on disk may now match).</summary>
+    public event Action? Grew;
+
+    internal void RaiseGrew() => Grew?.Invoke();
+
+    /// <summary>The metadata file a by-hash URL stands for (<c>…/binary-amd64/Packages.xz</c>), or the URL's own path.</summary>
+    public string CanonicalPathOf(MirrorUrl url) =>
+        _byHashNames.TryGetValue(url.Key, out var name) ? name : url.Path;
+
+    internal static bool TryHashFromByHashPath(string path, out ContentHash hash)
+    {
+        hash = default;
+        var at = path.LastIndexOf(ByHashMarker, StringComparison.Ordinal);
+        return at >= 0 && ContentHash.TryParse(path.AsSpan(at + ByHashMarker.Length), out hash);
+    }
+
+    internal static string ByHashPathOf(string path, string sha256)
+    {
+        var slash = path.LastIndexOf('/');
+        return (slash < 0 ? "" : path[..(slash + 1)]) + "by-hash/SHA256/" + sha256;
+    }
+
+    /// <param name="fromRelease">Entries of a Release: those naming metadata files also get their by-hash alias.</param>
+    internal void Add(string authority, string path, ContentHash hash, long size, bool fromRelease = false)
+    {
+        _byUrl[authority + "/" + path] = new IndexedHash(hash, size);
+        _sizes[hash] = size;
+        if (fromRelease && !path.Contains(ByHashMarker, StringComparison.Ordinal) && MetadataFile.Classify(path) is not null)
+            _byHashNames[authority + "/" + ByHashPathOf(path, hash.ToString())] = path;
+    }
+
+    internal bool WasIngested(string authority, string sourcePath, ContentHash content) =>
+        _ingested.TryGetValue(authority + "/" + sourcePath, out var sha) && sha == content.ToString();
+
+    internal void MarkIngested(string authority, string sourcePath, string contentSha256) =>
+        _ingested[authority + "/" + sourcePath] = contentSha256;
+
+    internal IDisposable BeginIngest(string authority, string baseDirectory, Task done)
+    {
+        var id = Interlocked.Increment(ref _nextPending);
+        _pending[id] = new PendingIngest(authority, baseDirectory, done);
+        return new PendingScope(this, id);
+    }
+
+    /// <summary>Fills memory from the database at start.</summary>
+    internal async Task LoadAsync(AptDb db, CancellationToken cancellationToken)
+    {
+        var releaseSources = new HashSet<long>();
+        foreach (var source in await db.IndexSources.AsNoTracking().ToListAsync(cancellationToken))
+        {
+            MarkIngested(source.Mirror, source.Path, source.ContentSha256);
+            if (source.Kind == nameof(MetadataKind.Release))
+                releaseSources.Add(source.Id);
+        }
+        await foreach (var row in db.HashEntries.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.Mirror, e.Path, e.Sha256, e.Size, e.SourceId }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            if (ContentHash.TryParse(row.Sha256, out var hash))
+                Add(row.Mirror, row.Path, hash, row.Size, fromRelease: releaseSources.Contains(row.SourceId));
+        }
+    }
+
+    private sealed record PendingIngest(string Authority, string BaseDirectory, Task Done)
+    {
+        public bool Covers(MirrorUrl url) =>
+            url.Authority == Authority && (BaseDirectory.Length == 0 || url.Path.StartsWith(BaseDirectory + "/", StringComparison.Ordinal));
+    }
+
+    private sealed class PendingScope(HashIndex index, long id) : IDisposable
+    {
+        public void Dispose() => index._pending.TryRemove(id, out _);
+    }
+}

@@ -1,0 +1,203 @@
+using System.Data.Common;
+using System.Diagnostics;
+using AptP2P.Data;
+using AptP2P.Data.Index;
+using AptP2P.Engine.Apt.Parsing;
+using AptP2P.Engine.Cache;
+using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace AptP2P.Engine.Apt.Index;
+
+/// <summary>
+/// Feeds the hash index from metadata files once they are complete and stored: parses them straight from the cache file
+/// (streaming, decompressing), replaces what the same source said before, and writes the entries in one transaction.
+/// </summary>
+public sealed partial class IndexIngestor(
+    HashIndex index,
+    DatabaseWriter writer,
+    ContentStore store,
+    TimeProvider time,
+    ILogger<IndexIngestor> logger)
+{
+    /// <summary>Indexes a stored file if it is apt metadata not yet indexed in this version; completes when the entries are in.</summary>
+    public Task IngestAsync(MirrorUrl url, ContentHash content)
+    {
+        var canonical = index.CanonicalPathOf(url);
+        var info = MetadataFile.Classify(canonical);
+        if (info is null || index.WasIngested(url.Authority, info.SourcePath, content))
+            return Task.CompletedTask;
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = index.BeginIngest(url.Authority, info.BaseDirectory, done.Task);
+        // Requests for files of this index wait for it (HashIndex.FindAsync): no write-behind delay.
+        writer.EnqueueAwaited("index " + canonical, async (db, ct) =>
+        {
+            try
+            {
+                await IngestIntoAsync(db, url.Authority, canonical, info, content, ct);
+                done.TrySetResult();
+                index.RaiseGrew();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogIngestFailed(url.Authority, canonical, ex);
+                done.TrySetResult();
+            }
+            finally
+            {
+                pending.Dispose();
+            }
+        });
+        return done.Task;
+    }
+
+    private async Task IngestIntoAsync(AptDb db, string authority, string canonical, MetadataFileInfo info, ContentHash content, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Ingest runs inside the writer's transaction.");
+        await transaction.CreateSavepointAsync("ingest", cancellationToken);
+        try
+        {
+            // The lease keeps the file from being evicted while it is read.
+            using var lease = store.TryOpen(content, touch: false);
+            if (lease is null)
+            {
+                LogGone(authority, canonical);
+                await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
+                return;
+            }
+            await using var raw = new FileStream(lease.Handle, FileAccess.Read, 1);
+            using var read = MetadataReader.Read(info, raw, cancellationToken);
+
+            var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
+            var date = read.Release?.Date;
+            if (source is not null && source.Date is { } known && date is { } incoming && incoming < known)
+            {
+                LogOlderRelease(authority, canonical, incoming, known);
+                index.MarkIngested(authority, info.SourcePath, source.ContentSha256);
+                return;
+            }
+
+            if (source is null)
+            {
+                source = new IndexSource { Mirror = authority, Path = info.SourcePath, Kind = info.Kind.ToString(), ContentSha256 = content.ToString() };
+                db.IndexSources.Add(source);
+            }
+            else
+            {
+                await db.HashEntries.Where(e => e.SourceId == source.Id).ExecuteDeleteAsync(cancellationToken);
+            }
+            source.ContentSha256 = content.ToString();
+            source.Date = date;
+            source.IngestedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken);
+
+            // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
+            var count = InsertEntries(db, transaction, authority, source.Id, info.Kind, read.Entries, cancellationToken);
+            if (read.Stats.Failed)
+                LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
+            source.EntryCount = count;
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
+            index.MarkIngested(authority, info.SourcePath, content.ToString());
+            LogIngested(authority, canonical, info.Kind, count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch
+        {
+            await transaction.RollbackToSavepointAsync("ingest", CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Rows per INSERT statement: one statement per row costs more in SQLite's per-statement work than in the rows.</summary>
+    private const int RowsPerStatement = 128;
+
+    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, MetadataKind kind, IEnumerable<IndexedFile> entries, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        using var full = CreateInsert(connection, transaction, RowsPerStatement, authority, sourceId);
+        var batch = new List<(IndexedFile Entry, ContentHash Hash)>(RowsPerStatement);
+        var count = 0;
+        var registerAliases = kind == MetadataKind.Release;
+        // Decompression and parsing run a few batches ahead on another thread while this one writes.
+        foreach (var parsed in BackgroundEnumeration.InBatches(entries, RowsPerStatement, batchesAhead: 32, cancellationToken))
+        {
+            foreach (var entry in parsed)
+            {
+                if (!ContentHash.TryParse(entry.Sha256, out var hash))
+                    continue;
+                batch.Add((entry, hash));
+                if (batch.Count == RowsPerStatement)
+                    count += Flush(full, batch);
+            }
+        }
+        if (batch.Count > 0)
+        {
+            using var rest = CreateInsert(connection, transaction, batch.Count, authority, sourceId);
+            count += Flush(rest, batch);
+        }
+        return count;
+
+        int Flush(DbCommand command, List<(IndexedFile Entry, ContentHash Hash)> rows)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                command.Parameters[2 + i * 3].Value = rows[i].Entry.Path;
+                command.Parameters[3 + i * 3].Value = rows[i].Entry.Sha256;
+                command.Parameters[4 + i * 3].Value = rows[i].Entry.Size;
+            }
+            command.ExecuteNonQuery();
+            foreach (var (entry, hash) in rows)
+                index.Add(authority, entry.Path, hash, entry.Size, registerAliases);
+            var written = rows.Count;
+            rows.Clear();
+            return written;
+        }
+    }
+
+    private static DbCommand CreateInsert(DbConnection connection, IDbContextTransaction transaction, int rows, string authority, long sourceId)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        var text = new System.Text.StringBuilder("INSERT INTO HashEntries (Mirror, Path, Sha256, Size, SourceId) VALUES ");
+        AddParameter(command, "$m", authority);
+        AddParameter(command, "$s", sourceId);
+        for (var i = 0; i < rows; i++)
+        {
+            text.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"($m, $p{i}, $h{i}, $z{i}, $s)");
+            AddParameter(command, $"$p{i}", "");
+            AddParameter(command, $"$h{i}", "");
+            AddParameter(command, $"$z{i}", 0L);
+        }
+        command.CommandText = text.ToString();
+        command.Prepare();
+        return command;
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} left the cache before it could be indexed (is the cache size limit too small?)")]
+    private partial void LogGone(string mirror, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Mirror}/{Path} ({Kind}): {Count} files in {Elapsed} ms")]
+    private partial void LogIngested(string mirror, string path, MetadataKind kind, int count, long elapsed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ignored {Mirror}/{Path}: its Date {Incoming} is older than the indexed Release's {Known}")]
+    private partial void LogOlderRelease(string mirror, string path, DateTimeOffset incoming, DateTimeOffset known);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} is damaged ({Error}); indexed the {Count} entries before the damage")]
+    private partial void LogIncomplete(string mirror, string path, string error, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not index {Mirror}/{Path}; files it lists pass through without a known hash")]
+    private partial void LogIngestFailed(string mirror, string path, Exception exception);
+}
