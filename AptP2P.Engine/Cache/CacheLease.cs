@@ -6,7 +6,7 @@ namespace AptP2P.Engine.Cache;
 /// A cache file being read: its open handle, or the copy <see cref="MemoryCopies"/> holds of a small one. While a lease is
 /// held the file is not evicted; dispose it when the response is done.
 /// </summary>
-public sealed class CacheLease : IDisposable
+public sealed class CacheLease : IFileBody, IDisposable
 {
     private readonly SafeFileHandle? _handle;
     private readonly byte[]? _copy;

@@ -4,15 +4,6 @@ using AptP2P.Engine.Transfers;
 
 namespace AptP2P.Engine.Proxy;
 
-/// <summary>The headers that go with a body, before the client's conditionals and ranges are applied.</summary>
-public sealed record BodyHeaders(long? Length, DateTimeOffset? LastModified, string ContentType, string? ETag)
-{
-    public const string OctetStream = "application/octet-stream";
-
-    /// <summary>False after a bad copy of this file was cut off: apt's partial may hold bad bytes, so it gets the whole file.</summary>
-    public bool RangesAllowed { get; init; } = true;
-}
-
 /// <summary>Why the proxy refused a request before asking any source.</summary>
 public enum Refusal
 {

@@ -173,7 +173,7 @@ public sealed class Transfer
 }
 
 /// <summary>A reader's view of a transfer: its own file handle, reading at its own offset.</summary>
-public sealed class TransferReader(Transfer transfer, SafeFileHandle handle) : IDisposable
+public sealed class TransferReader(Transfer transfer, SafeFileHandle handle) : IFileBody, IDisposable
 {
     private int _disposed;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AptP2P.Engine;
 using AptP2P.Engine.Transfers;
 using Microsoft.Net.Http.Headers;
 
@@ -15,7 +16,7 @@ internal static class FileResponder
 
     /// <returns>The number of body bytes written.</returns>
     /// <param name="mayStall">The source may take a while for its first bytes (a transfer): flush the headers at once.</param>
-    public static async Task<long> SendAsync(HttpContext context, ResponsePlan plan, IBodySource source, bool mayStall)
+    public static async Task<long> SendAsync(HttpContext context, BodyHeaders plan, IFileBody source, bool mayStall)
     {
         var request = context.Request;
         var response = context.Response;
@@ -72,7 +73,7 @@ internal static class FileResponder
         return await CopyAsync(context, source, start, length);
     }
 
-    private static async Task<long> CopyAsync(HttpContext context, IBodySource source, long start, long? length)
+    private static async Task<long> CopyAsync(HttpContext context, IFileBody source, long start, long? length)
     {
         var writer = context.Response.BodyWriter;
         var token = context.RequestAborted;
@@ -110,7 +111,7 @@ internal static class FileResponder
         return offset - start;
     }
 
-    private static bool IsNotModified(HttpRequest request, ResponsePlan plan)
+    private static bool IsNotModified(HttpRequest request, BodyHeaders plan)
     {
         if (plan.LastModified is not { } lastModified || request.Headers.Range.Count > 0)
             return false;
@@ -121,7 +122,7 @@ internal static class FileResponder
     private enum RangeOutcome { Full, Partial, Unsatisfiable }
 
     /// <summary>One range only (all apt ever sends); multi-range or malformed headers get the whole file.</summary>
-    private static RangeOutcome EvaluateRange(HttpRequest request, ResponsePlan plan, long total, out long from, out long to)
+    private static RangeOutcome EvaluateRange(HttpRequest request, BodyHeaders plan, long total, out long from, out long to)
     {
         from = 0;
         to = total - 1;
@@ -155,7 +156,7 @@ internal static class FileResponder
     }
 
     /// <summary>If-Range holds a date (apt: the partial file's mtime) or an entity tag; a mismatch means "send it all".</summary>
-    private static bool IfRangeMatches(HttpRequest request, ResponsePlan plan)
+    private static bool IfRangeMatches(HttpRequest request, BodyHeaders plan)
     {
         var ifRange = request.Headers.IfRange.ToString();
         if (string.IsNullOrEmpty(ifRange))

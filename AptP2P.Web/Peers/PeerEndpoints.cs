@@ -49,8 +49,8 @@ internal static partial class PeerEndpoints
                 await Refuse(context, StatusCodes.Status404NotFound, "not held here");
                 return;
             }
-            var plan = new ResponsePlan(lease.Entry.Size, null, "application/octet-stream", $"\"{sha256}\"");
-            var sent = await FileResponder.SendAsync(context, plan, new ThrottledSource(new CacheLeaseSource(lease), gate), mayStall: false);
+            var plan = new BodyHeaders(lease.Entry.Size, null, BodyHeaders.OctetStream, $"\"{sha256}\"");
+            var sent = await FileResponder.SendAsync(context, plan, new ThrottledBody(lease, gate), mayStall: false);
             statistics.AddUploadedBytes(sent);
             store.RecordUpload(lease.Entry, sent);
             if (sent > 0 && context.Connection.RemoteIpAddress is { } address)
@@ -85,7 +85,7 @@ internal static partial class PeerEndpoints
     }
 
     /// <summary>Reads in chunks the upload rate allows, waiting for each chunk's share of the rate.</summary>
-    private sealed class ThrottledSource(IBodySource inner, UploadGate gate) : IBodySource
+    private sealed class ThrottledBody(IFileBody inner, UploadGate gate) : IFileBody
     {
         public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using AptP2P.Engine;
 using AptP2P.Engine.Proxy;
 using AptP2P.Engine.Stats;
 using AptP2P.Web.Access;
@@ -45,7 +46,7 @@ internal sealed partial class ProxyEndpoint(
         {
             case ProxyAnswer.Cached cached:
             {
-                var sent = await FileResponder.SendAsync(context, PlanOf(cached.Headers), new CacheLeaseSource(cached.Lease), mayStall: false);
+                var sent = await FileResponder.SendAsync(context, cached.Headers, cached.Lease, mayStall: false);
                 statistics.AddCacheBytes(sent);
                 statistics.AddClientBytes(sent);
                 break;
@@ -53,7 +54,7 @@ internal sealed partial class ProxyEndpoint(
             case ProxyAnswer.Streamed streamed:
             {
                 // The transfer may take a while for its first bytes: headers go out at once.
-                var sent = await FileResponder.SendAsync(context, PlanOf(streamed.Headers), new TransferSource(streamed.Reader), mayStall: true);
+                var sent = await FileResponder.SendAsync(context, streamed.Headers, streamed.Reader, mayStall: true);
                 statistics.AddClientBytes(sent);
                 break;
             }
@@ -65,9 +66,6 @@ internal sealed partial class ProxyEndpoint(
                 break;
         }
     }
-
-    private static ResponsePlan PlanOf(BodyHeaders headers) =>
-        new(headers.Length, headers.LastModified, headers.ContentType, headers.ETag) { RangesAllowed = headers.RangesAllowed };
 
     private static int StatusOf(Refusal refusal) => refusal switch
     {
