@@ -4,7 +4,7 @@ using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Bencode;
 using AptP2P.Engine.Dht.Krpc;
 using AptP2P.Engine.Dht.Transport;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -3,6 +3,7 @@ using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Items;
 using AptP2P.Engine.Dht.Krpc;
 using AptP2P.Engine.Dht.Transport;
+using AptP2P.Testing.Dht;
 
 namespace AptP2P.Tests.Dht;
 

@@ -2,6 +2,10 @@ using AptP2P.Engine;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
+using AptP2P.Testing.Repositories;
 using AptP2P.Tests.Fixtures;
 using AptP2P.Tests.Proxy;
 

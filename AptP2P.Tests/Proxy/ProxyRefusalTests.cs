@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Nodes;
 
 namespace AptP2P.Tests.Proxy;
 
