@@ -114,7 +114,7 @@ public sealed class BencodeTests
     [Fact]
     public void Parsing_a_packet_allocates_only_the_document()
     {
-        var packet = AptP2P.Engine.Dht.Krpc.KrpcEncoder.ToArray(new AptP2P.Engine.Dht.Krpc.KrpcResponse([1, 2], AptP2P.Engine.Dht.NodeId.Random())
+        var packet = KrpcBytes.Of(new AptP2P.Engine.Dht.Krpc.KrpcResponse([1, 2], AptP2P.Engine.Dht.NodeId.Random())
         {
             Nodes = Enumerable.Range(0, 8).Select(i => new AptP2P.Engine.Dht.NodeContact(AptP2P.Engine.Dht.NodeId.Random(), new System.Net.IPEndPoint(i + 1, 6881))).ToList(),
             Token = [1, 2, 3, 4],

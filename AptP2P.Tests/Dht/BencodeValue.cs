@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.Text;
+using AptP2P.Engine.Dht.Bencode;
 
-namespace AptP2P.Engine.Dht.Bencode;
+namespace AptP2P.Tests.Dht;
 
-/// <summary>A bencoded value as an immutable tree, for values built or inspected as a whole (BEP 44 items, tests).</summary>
+/// <summary>A bencoded value as an immutable tree, for tests that build or inspect values as a whole (BEP 44 items, packets).</summary>
 public abstract record BencodeValue
 {
     public byte[] ToArray()
