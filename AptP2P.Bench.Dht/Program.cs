@@ -3,6 +3,7 @@ using System.Net;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Transport;
 using AptP2P.Bench.Dht;
+using AptP2P.Testing.Dht;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // The DHT benchmark of issue 3: 2,000 production nodes on a simulated network, round-trip times around a 50 ms median,

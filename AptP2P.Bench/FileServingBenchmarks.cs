@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Machine;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
+using AptP2P.Testing.Repositories;
 using Microsoft.Extensions.Logging;
 using static AptP2P.Bench.Measurements;
 

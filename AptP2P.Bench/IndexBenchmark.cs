@@ -4,7 +4,9 @@ using AptP2P.Engine.Apt;
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Machine;
+using AptP2P.Testing.Nodes;
 using Microsoft.Extensions.Logging;
 using static AptP2P.Bench.Measurements;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Mirrors;
 
 namespace AptP2P.Bench;
 

@@ -1,5 +1,5 @@
 using AptP2P.Bench;
-using AptP2P.Engine.Apt;
+using AptP2P.Testing.Apt;
 
 // dotnet run -c Release --project AptP2P.Bench -- proxy      (all issue-2 figures)
 // dotnet run -c Release --project AptP2P.Bench -- proxy coldfiles   (diagnosis: what a cold cache adds per file, curl vs nginx)

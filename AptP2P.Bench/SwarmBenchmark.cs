@@ -1,5 +1,9 @@
 using AptP2P.Engine;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Machine;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
+using AptP2P.Testing.Repositories;
 using static AptP2P.Bench.Measurements;
 
 namespace AptP2P.Bench;

@@ -11,6 +11,7 @@ public sealed partial class DhtNode
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ExpiryInterval = TimeSpan.FromMinutes(1);
     private DateTimeOffset _lastExpiry;
+    private TaskCompletionSource _tableEmptied = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>True once a bootstrap has put at least one answering node in the table.</summary>
     public bool IsBootstrapped { get; private set; }
@@ -48,11 +49,8 @@ public sealed partial class DhtNode
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (KnownNodes > 0 && IsBootstrapped)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(30), Time, cancellationToken);
-                    continue;
-                }
+                if (IsBootstrapped)
+                    await TableEmptiedAsync().WaitAsync(cancellationToken);
                 var routers = await resolveRouters(cancellationToken);
                 if (await BootstrapAsync(routers, cancellationToken))
                 {
@@ -67,6 +65,19 @@ public sealed partial class DhtNode
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Completes when the routing table has lost its last node (at once if it is empty now): the node must join again.</summary>
+    private Task TableEmptiedAsync()
+    {
+        lock (_gate)
+        {
+            if (_table.Count == 0)
+                return Task.CompletedTask;
+            if (_tableEmptied.Task.IsCompleted)
+                _tableEmptied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _tableEmptied.Task;
         }
     }
 

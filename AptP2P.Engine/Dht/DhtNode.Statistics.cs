@@ -24,18 +24,8 @@ public sealed partial class DhtNode
             return new DhtStatistics(
                 Id.ToString(), ExternalAddress?.ToString(), LocalEndPoint.Port, IsBootstrapped, _table.Count, buckets,
                 c.LookupsStarted, c.LookupsCompleted, _lookups.Count, _rtt.Snapshot(),
-                c.QueriesIn, c.QueriesOut, c.ResponsesIn, c.ErrorsIn, c.Timeouts, c.Malformed, c.Dropped, _queries.Count,
+                c.DatagramsIn, c.DatagramsOut, c.QueriesIn, c.QueriesOut, c.ResponsesIn, c.ErrorsIn, c.Timeouts, c.Malformed, c.Dropped, _queries.Count,
                 Peers.KeyCount, Peers.PeerCount, Items.Count, c.AnnouncesStored, c.ItemsStored);
-        }
-    }
-
-    /// <summary>Datagrams received so far (tests wait on it).</summary>
-    public long DatagramsReceived
-    {
-        get
-        {
-            lock (_gate)
-                return _counters.DatagramsIn;
         }
     }
 }

@@ -64,8 +64,8 @@ public sealed partial class DhtNode : IAsyncDisposable
     internal ItemStore Items { get; }
     internal RoutingTable Table => _table;
 
-    /// <summary>Runs <paramref name="action"/> under the node's lock (persistence snapshots, tests).</summary>
-    public T Read<T>(Func<DhtNode, T> action)
+    /// <summary>Runs <paramref name="action"/> under the node's lock, for the persistence snapshots of <see cref="DhtService"/>.</summary>
+    internal T Read<T>(Func<DhtNode, T> action)
     {
         lock (_gate)
             return action(this);
@@ -166,7 +166,11 @@ public sealed partial class DhtNode : IAsyncDisposable
         _counters.Timeouts++;
         _pinging.Remove(query.Destination);
         if (query.ExpectedId is { } id)
+        {
             _table.Failed(id);
+            if (_table.Count == 0)
+                _tableEmptied.TrySetResult();
+        }
         query.Observer?.OnTimeout(query);
     }
 

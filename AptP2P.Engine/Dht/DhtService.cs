@@ -108,8 +108,8 @@ public sealed partial class DhtService(
             store.EnqueueStoreChanges(peers, items);
     }
 
-    /// <summary>Saves the table now (also used by tests to check a restart).</summary>
-    public Task SaveRoutingTableAsync(DhtNode dht, CancellationToken cancellationToken)
+    /// <summary>Saves the nodes that have answered us, with our id and external address, for the next start.</summary>
+    private Task SaveRoutingTableAsync(DhtNode dht, CancellationToken cancellationToken)
     {
         var (id, external, nodes) = dht.Read(n => (n.Id, n.ExternalAddress,
             n.Table.Nodes.Where(r => r.LastResponse != default).Select(r => (r.Contact, r.LastResponse)).ToList()));

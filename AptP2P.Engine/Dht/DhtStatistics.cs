@@ -14,6 +14,8 @@ public sealed record DhtStatistics(
     long LookupsCompleted,
     int LookupsRunning,
     RttStatistics Rtt,
+    long DatagramsIn,
+    long DatagramsOut,
     long QueriesIn,
     long QueriesOut,
     long ResponsesIn,

@@ -31,9 +31,6 @@ public sealed partial class SharedDirectoryScanner(
     private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, ContentHash Hash)> _hashed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
 
-    /// <summary>Files shared so far (for the dashboard and tests).</summary>
-    public int Shared => store.Entries.Count(e => e.ExternalPath is not null);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         index.Grew += WakeUp;

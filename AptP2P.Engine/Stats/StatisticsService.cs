@@ -26,7 +26,7 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
     private readonly PeerScoreBoard _peers;
     private readonly ContentStore _cache;
     private readonly HashIndex _index;
-    private readonly IDht? _dht;
+    private readonly IDht _dht;
     private readonly TimeProvider _time;
     private readonly ThroughputHistory _history = new();
     private readonly DailyTraffic _days;
@@ -41,7 +41,7 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
     private (double Lookups, double QueriesIn, double QueriesOut) _dhtRates;
 
     public StatisticsService(TrafficStatistics traffic, TransferCoordinator transfers, PeerScoreBoard peers, ContentStore cache,
-        HashIndex index, TimeProvider time, IDht? dht = null)
+        HashIndex index, IDht dht, TimeProvider time)
     {
         _traffic = traffic;
         _transfers = transfers;
@@ -147,8 +147,6 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
 
     private DhtStatistics? ReadDht()
     {
-        if (_dht is null)
-            return null;
         try
         {
             return _dht.GetStatistics();

@@ -39,10 +39,7 @@ public sealed class AccessTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [Fact]
     public async Task Others_still_reach_the_peer_protocol()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/~/0000000000000000000000000000000000000000000000000000000000000000", UriKind.Relative));
-        request.Headers.Add(ApiFactory.RemoteAddressHeader, Outsider);
-
-        using var response = await _client.SendAsync(request, Token);
+        using var response = await SendAsync(HttpMethod.Get, "/~/0000000000000000000000000000000000000000000000000000000000000000", (ApiFactory.RemoteAddressHeader, Outsider));
 
         Assert.NotEqual(HttpStatusCode.Forbidden, response.StatusCode);
     }
@@ -68,12 +65,19 @@ public sealed class AccessTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task A_request_with_no_remote_address_is_refused()
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/api/stats", (ApiFactory.RemoteAddressHeader, ApiFactory.NoRemoteAddress));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>(Token);
+        Assert.Contains("AllowedClients", problem!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_live_connection_opened_from_another_site_is_refused()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/hubs/stats/negotiate?negotiateVersion=1", UriKind.Relative));
-        request.Headers.Add("Origin", "http://evil.example");
-
-        using var response = await _client.SendAsync(request, Token);
+        using var response = await SendAsync(HttpMethod.Post, "/hubs/stats/negotiate?negotiateVersion=1", ("Origin", "http://evil.example"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
@@ -93,10 +97,7 @@ public sealed class AccessTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [Fact]
     public async Task A_page_may_be_opened_from_a_link_on_another_site()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/", UriKind.Relative));
-        request.Headers.Add("Sec-Fetch-Site", "cross-site");
-
-        using var response = await _client.SendAsync(request, Token);
+        using var response = await SendAsync(HttpMethod.Get, "/", ("Sec-Fetch-Site", "cross-site"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -110,6 +111,13 @@ public sealed class AccessTests(ApiFactory factory) : IClassFixture<ApiFactory>
         using var response = await _client.SendAsync(request, Token);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, (string Name, string Value) header)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        request.Headers.Add(header.Name, header.Value);
+        return await _client.SendAsync(request, Token);
     }
 
     private static HttpRequestMessage Put(string json) =>

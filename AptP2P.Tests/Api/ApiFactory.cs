@@ -9,12 +9,14 @@ using Microsoft.Extensions.Logging;
 namespace AptP2P.Tests.Api;
 
 /// <summary>
-/// The real host in memory (TestServer) with its own data directory and no DHT bootstrap routers. A request may pretend to
-/// come from another address with the <see cref="RemoteAddressHeader"/> header (the in-memory server has none of its own).
+/// The real host in memory (TestServer) with its own data directory and no DHT bootstrap routers. The in-memory server gives
+/// a request no remote address, so this fixture gives it one: loopback, as a local client's, or the address in the
+/// <see cref="RemoteAddressHeader"/> header; <see cref="NoRemoteAddress"/> there leaves the request without one.
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
     public const string RemoteAddressHeader = "X-Test-Remote-Address";
+    public const string NoRemoteAddress = "none";
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("aptp2p-api-").FullName;
 
@@ -27,7 +29,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("AptP2P:BindAddress", "127.0.0.1");
         builder.UseSetting("AptP2P:Dht:BootstrapNodes", "");
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, RemoteAddressFromHeader>());
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, RemoteAddressForTestServer>());
     }
 
     public override async ValueTask DisposeAsync()
@@ -43,14 +45,18 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         }
     }
 
-    private sealed class RemoteAddressFromHeader : IStartupFilter
+    private sealed class RemoteAddressForTestServer : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.Use((context, nextMiddleware) =>
             {
-                if (context.Request.Headers.TryGetValue(RemoteAddressHeader, out var value) && IPAddress.TryParse(value, out var address))
+                if (!context.Request.Headers.TryGetValue(RemoteAddressHeader, out var value))
+                    context.Connection.RemoteIpAddress ??= IPAddress.Loopback;
+                else if (IPAddress.TryParse(value, out var address))
                     context.Connection.RemoteIpAddress = address;
+                else if (value == NoRemoteAddress)
+                    context.Connection.RemoteIpAddress = null;
                 return nextMiddleware(context);
             });
             next(app);

@@ -5,7 +5,7 @@ using AptP2P.Engine;
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Nodes;
 using Microsoft.EntityFrameworkCore;
 
 namespace AptP2P.Tests.Apt;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
 using AptP2P.Tests.Fixtures;
 using AptP2P.Web.Settings;
 using Microsoft.Playwright;

@@ -1,7 +1,7 @@
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Persistence;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Nodes;
 
 namespace AptP2P.Tests.Cache;
 

@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using AptP2P.Data;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Persistence;
 using AptP2P.Tests.Dashboard;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AptP2P.Tests.Cache;
 
@@ -28,17 +31,26 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
     [Fact]
     public async Task Write_behind_work_waits_for_company_until_the_gather_delay_has_passed()
     {
+        var clock = new WatchedClock(_services.Time);
+        using var writer = new DatabaseWriter(_services.Get<IDbContextFactory<AptDb>>(), clock, NullLogger<DatabaseWriter>.Instance);
+        await writer.StartAsync(Ct);
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Writer.Enqueue("test", (_, _) =>
+        var gathering = clock.TimerArmedFor(DatabaseWriter.GatherDelay);
+
+        writer.Enqueue("test", (_, _) =>
         {
             ran.TrySetResult();
             return Task.CompletedTask;
         });
 
-        await Task.Delay(200, Ct);
+        // The writer now waits for the fake clock or for a waiting caller, and neither comes: the work cannot have run.
+        await gathering.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        _services.Time.Advance(DatabaseWriter.GatherDelay - TimeSpan.FromTicks(1));
         Assert.False(ran.Task.IsCompleted, "write-behind work ran before its gather delay had passed");
 
-        await AdvanceUntilAsync(ran.Task, DatabaseWriter.GatherDelay);
+        _services.Time.Advance(TimeSpan.FromTicks(1));
+        await ran.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await writer.StopAsync(CancellationToken.None);
     }
 
     [Fact]
@@ -122,15 +134,27 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
         Assert.Equal("broken on purpose", failure.Message);
     }
 
-    /// <summary>Moves the fake clock on in small steps (the writer arms its timer a moment after the work is queued).</summary>
-    private async Task AdvanceUntilAsync(Task done, TimeSpan step)
+    /// <summary>A fake clock that tells when somebody starts waiting on it for a given time.</summary>
+    private sealed class WatchedClock(FakeTimeProvider clock) : TimeProvider
     {
-        for (var i = 0; i < 300 && !done.IsCompleted; i++)
+        private readonly ConcurrentDictionary<TimeSpan, TaskCompletionSource> _armed = new();
+
+        public Task TimerArmedFor(TimeSpan due) => Armed(due).Task;
+
+        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+        public override long GetTimestamp() => clock.GetTimestamp();
+        public override long TimestampFrequency => clock.TimestampFrequency;
+        public override TimeZoneInfo LocalTimeZone => clock.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            _services.Time.Advance(step);
-            await Task.WhenAny(done, Task.Delay(100, Ct));
+            var timer = clock.CreateTimer(callback, state, dueTime, period);
+            Armed(dueTime).TrySetResult();
+            return timer;
         }
-        Assert.True(done.IsCompleted, "the gathered work never ran");
+
+        private TaskCompletionSource Armed(TimeSpan due) =>
+            _armed.GetOrAdd(due, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
     }
 
     private static Data.Cache.UrlRecord Record(string url) => new()

@@ -33,7 +33,8 @@ public sealed class DhtPageTests : DashboardTestContext
     {
         var cut = Render<DhtView>();
 
-        Assert.NotNull(cut.Find("[data-testid=dht-not-running]"));
+        Assert.Contains("The DHT node is not running (yet)", cut.Find("[data-testid=dht-not-running]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=dht-node-id]"));
     }
 
     [Fact]

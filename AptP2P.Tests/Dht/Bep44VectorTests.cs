@@ -56,9 +56,9 @@ public sealed class Bep44VectorTests
         var seed = new byte[32];
         Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, [], 1, "d1:ai1ee1:b"u8));
         Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, [], 1, "not bencode"u8));
-        Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, [], 1, new Engine.Dht.Bencode.BencodeString(new byte[997]).ToArray()));
+        Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, [], 1, new BencodeString(new byte[997]).ToArray()));
         Assert.Throws<ArgumentException>(() => MutableItem.Create(seed, new byte[65], 1, "i1e"u8));
-        Assert.Equal(1000, MutableItem.Create(seed, [], 1, new Engine.Dht.Bencode.BencodeString(new byte[996]).ToArray()).Value.Length);
+        Assert.Equal(1000, MutableItem.Create(seed, [], 1, new BencodeString(new byte[996]).ToArray()).Value.Length);
     }
 
     [Fact]

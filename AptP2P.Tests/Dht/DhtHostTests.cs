@@ -4,7 +4,7 @@ using System.Text.Json;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Transport;
 using AptP2P.Engine.Node;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AptP2P.Tests.Dht;

@@ -4,7 +4,7 @@ using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Bencode;
 using AptP2P.Engine.Dht.Krpc;
 using AptP2P.Engine.Dht.Transport;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -40,17 +40,17 @@ public sealed class FuzzTests
         var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
         var sent = 0;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (node.DatagramsReceived < Packets)
+        while (DatagramsIn(node) < Packets)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Only {node.DatagramsReceived} of {sent} datagrams arrived in time");
+            Assert.True(DateTime.UtcNow < deadline, $"Only {DatagramsIn(node)} of {sent} datagrams arrived in time");
             for (var i = 0; i < 200; i++, sent++)
                 fuzzer.SendTo(Mutate(corpus[random.Next(corpus.Count)], random), node.LocalEndPoint);
             // Pace the sender to the receiver so the kernel does not drop most of them; datagrams it did drop are not waited for.
-            var last = node.DatagramsReceived;
-            for (var idle = 0; node.DatagramsReceived < sent - 400 && idle < 20;)
+            var last = DatagramsIn(node);
+            for (var idle = 0; DatagramsIn(node) < sent - 400 && idle < 20;)
             {
                 await Task.Delay(1, Ct);
-                var now = node.DatagramsReceived;
+                var now = DatagramsIn(node);
                 idle = now == last ? idle + 1 : 0;
                 last = now;
             }
@@ -71,6 +71,8 @@ public sealed class FuzzTests
         checker.Start();
         Assert.Equal(node.Id, await checker.PingAsync(node.LocalEndPoint, Ct));
     }
+
+    private static long DatagramsIn(DhtNode node) => node.GetStatistics().DatagramsIn;
 
     [Fact]
     public void The_decoder_never_throws_on_mutated_packets()
@@ -102,16 +104,16 @@ public sealed class FuzzTests
         var item = Engine.Dht.Items.MutableItem.Create(new byte[32], "salt"u8, 3, "d1:ai1ee"u8);
         return
         [
-            KrpcEncoder.ToArray(new KrpcQuery(tid, KrpcMethod.Ping, id)),
-            KrpcEncoder.ToArray(new KrpcQuery(tid, KrpcMethod.FindNode, id) { Target = target }),
-            KrpcEncoder.ToArray(new KrpcQuery(tid, KrpcMethod.GetPeers, id) { Target = target, ReadOnly = true }),
-            KrpcEncoder.ToArray(new KrpcQuery(tid, KrpcMethod.AnnouncePeer, id) { Target = target, Port = 9977, Token = [1, 2, 3, 4, 5, 6, 7, 8] }),
-            KrpcEncoder.ToArray(new KrpcQuery(tid, KrpcMethod.Get, id) { Target = target, Seq = 2 }),
-            KrpcEncoder.ToArray(new KrpcQuery(tid, KrpcMethod.Put, id) { Token = [1, 2], Put = new(item.Value, item.Key, item.Signature, item.Salt, item.Seq, 2) }),
-            KrpcEncoder.ToArray(new KrpcQuery(tid, KrpcMethod.Put, id) { Token = [1, 2], Put = new("5:hello"u8.ToArray(), null, null, [], 0, null) }),
-            KrpcEncoder.ToArray(new KrpcResponse(tid, id) { Nodes = nodes, Values = [new IPEndPoint(IPAddress.Loopback, 1)], Token = [1], RequesterAddress = new IPEndPoint(IPAddress.Loopback, 2) }),
-            KrpcEncoder.ToArray(new KrpcResponse(tid, id) { Value = item.Value, Key = item.Key, Signature = item.Signature, Seq = 3 }),
-            KrpcEncoder.ToArray(new KrpcError(tid, 201, "A Generic Error Ocurred")),
+            KrpcBytes.Of(new KrpcQuery(tid, KrpcMethod.Ping, id)),
+            KrpcBytes.Of(new KrpcQuery(tid, KrpcMethod.FindNode, id) { Target = target }),
+            KrpcBytes.Of(new KrpcQuery(tid, KrpcMethod.GetPeers, id) { Target = target, ReadOnly = true }),
+            KrpcBytes.Of(new KrpcQuery(tid, KrpcMethod.AnnouncePeer, id) { Target = target, Port = 9977, Token = [1, 2, 3, 4, 5, 6, 7, 8] }),
+            KrpcBytes.Of(new KrpcQuery(tid, KrpcMethod.Get, id) { Target = target, Seq = 2 }),
+            KrpcBytes.Of(new KrpcQuery(tid, KrpcMethod.Put, id) { Token = [1, 2], Put = new(item.Value, item.Key, item.Signature, item.Salt, item.Seq, 2) }),
+            KrpcBytes.Of(new KrpcQuery(tid, KrpcMethod.Put, id) { Token = [1, 2], Put = new("5:hello"u8.ToArray(), null, null, [], 0, null) }),
+            KrpcBytes.Of(new KrpcResponse(tid, id) { Nodes = nodes, Values = [new IPEndPoint(IPAddress.Loopback, 1)], Token = [1], RequesterAddress = new IPEndPoint(IPAddress.Loopback, 2) }),
+            KrpcBytes.Of(new KrpcResponse(tid, id) { Value = item.Value, Key = item.Key, Signature = item.Signature, Seq = 3 }),
+            KrpcBytes.Of(new KrpcError(tid, 201, "A Generic Error Ocurred")),
             "d1:ad2:id20:abcdefghij0123456789e1:q4:vote1:t2:aa1:y1:qe"u8.ToArray(),
         ];
     }

@@ -14,7 +14,7 @@ public sealed class KrpcCodecTests
 
     private static T RoundTrip<T>(KrpcMessage message) where T : KrpcMessage
     {
-        var bytes = KrpcEncoder.ToArray(message);
+        var bytes = KrpcBytes.Of(message);
         // Every encoded message is strict bencode (sorted keys, no duplicates) and under a datagram's size.
         Assert.True(BencodeDocument.IsValid(bytes), Encoding.Latin1.GetString(bytes));
         Assert.True(bytes.Length < 1400);

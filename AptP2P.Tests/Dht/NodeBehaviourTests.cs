@@ -3,6 +3,7 @@ using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Items;
 using AptP2P.Engine.Dht.Krpc;
 using AptP2P.Engine.Dht.Transport;
+using AptP2P.Testing.Dht;
 
 namespace AptP2P.Tests.Dht;
 
@@ -30,7 +31,7 @@ public sealed class NodeBehaviourTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _sim.DisposeAsync();
 
-    private KrpcMessage Ask(KrpcQuery query) => Ask(KrpcEncoder.ToArray(query));
+    private KrpcMessage Ask(KrpcQuery query) => Ask(KrpcBytes.Of(query));
 
     /// <summary>Sends a datagram and returns the answer to it (the node may also send queries of its own, such as pings).</summary>
     private KrpcMessage Ask(byte[] datagram)
@@ -100,7 +101,7 @@ public sealed class NodeBehaviourTests : IAsyncLifetime
         KrpcMessage Put(PutArguments put) => Ask(Query(KrpcMethod.Put) with { Token = token, Put = put });
         PutArguments From(MutableItem i, long? cas = null) => new(i.Value, i.Key, i.Signature, i.Salt, i.Seq, cas);
 
-        Assert.Equal(KrpcErrorCode.ValueTooBig, Assert.IsType<KrpcError>(Put(new PutArguments(new Engine.Dht.Bencode.BencodeString(new byte[1000]).ToArray(), null, null, [], 0, null))).Code);
+        Assert.Equal(KrpcErrorCode.ValueTooBig, Assert.IsType<KrpcError>(Put(new PutArguments(new BencodeString(new byte[1000]).ToArray(), null, null, [], 0, null))).Code);
         var forged = item with { Signature = (byte[])item.Signature.Clone() };
         forged.Signature[0] ^= 1;
         Assert.Equal(KrpcErrorCode.InvalidSignature, Assert.IsType<KrpcError>(Put(From(forged))).Code);

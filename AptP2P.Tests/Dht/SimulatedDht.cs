@@ -1,6 +1,7 @@
 using System.Net;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Transport;
+using AptP2P.Testing.Dht;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

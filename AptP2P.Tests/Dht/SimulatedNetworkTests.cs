@@ -67,7 +67,7 @@ public sealed class SimulatedNetworkTests
     {
         await using var sim = CreateNetwork(500, loss: 0.02, seed: 13);
         var file = Engine.ContentHash.Compute("churn"u8);
-        var value = new Engine.Dht.Bencode.BencodeDict().Add("l", new Engine.Dht.Bencode.BencodeInteger(262144)).ToArray();
+        var value = new BencodeDict().Add("l", new BencodeInteger(262144)).ToArray();
         var item = PieceListItem.Create(file, value);
         var stored = sim.Await(sim.Nodes[7].PutMutableAsync(item, Ct));
         Assert.True(stored >= 6, $"Only {stored} nodes stored the item");

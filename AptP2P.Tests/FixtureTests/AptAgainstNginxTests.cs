@@ -1,3 +1,6 @@
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Repositories;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.FixtureTests;

@@ -3,6 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Machine;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Repositories;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.FixtureTests;

@@ -1,4 +1,5 @@
 using System.Net;
+using AptP2P.Testing.Mirrors;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.FixtureTests;

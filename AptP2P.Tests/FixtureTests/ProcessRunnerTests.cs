@@ -1,4 +1,5 @@
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Machine;
+
 
 namespace AptP2P.Tests.FixtureTests;
 

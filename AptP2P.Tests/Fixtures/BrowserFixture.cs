@@ -1,3 +1,4 @@
+using AptP2P.Testing.Machine;
 using Microsoft.Playwright;
 
 namespace AptP2P.Tests.Fixtures;

@@ -1,3 +1,7 @@
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Repositories;
+
 namespace AptP2P.Tests.Fixtures;
 
 /// <summary>

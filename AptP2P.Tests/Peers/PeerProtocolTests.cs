@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Pieces;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Nodes;
 
 namespace AptP2P.Tests.Peers;
 

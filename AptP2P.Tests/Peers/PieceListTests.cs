@@ -61,7 +61,18 @@ public sealed class PieceListTests
     [Fact]
     public void A_valid_list_is_accepted()
     {
-        Assert.NotNull(PieceList.TryDecode("d1:li262144e1:p40:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1:si300000ee"u8.ToArray(), 300_000));
+        var encoded = "d1:li262144e1:p40:aaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbb1:si300000ee"u8.ToArray();
+
+        var list = PieceList.TryDecode(encoded, 300_000);
+
+        Assert.NotNull(list);
+        Assert.Equal((262_144, 300_000L, 2), (list.PieceLength, list.FileSize, list.Count));
+        Assert.False(list.IsWholeFile);
+        // p holds each piece's first 20 bytes of SHA-256, in order.
+        Assert.True(list.Matches(0, [.. "aaaaaaaaaaaaaaaaaaaa"u8, .. new byte[12]]));
+        Assert.True(list.Matches(1, [.. "bbbbbbbbbbbbbbbbbbbb"u8, .. new byte[12]]));
+        Assert.False(list.Matches(1, [.. "aaaaaaaaaaaaaaaaaaaa"u8, .. new byte[12]]));
+        Assert.Equal(encoded, list.Encode());
     }
 
     [Fact]

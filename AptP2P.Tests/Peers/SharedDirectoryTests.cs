@@ -1,6 +1,8 @@
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Peers;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Nodes;
 using AptP2P.Tests.Fixtures;
 using AptP2P.Tests.Proxy;
 

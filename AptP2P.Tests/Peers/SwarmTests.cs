@@ -2,6 +2,10 @@ using AptP2P.Engine;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
+using AptP2P.Testing.Repositories;
 using AptP2P.Tests.Fixtures;
 using AptP2P.Tests.Proxy;
 
@@ -35,13 +39,8 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task A_second_node_gets_the_packages_from_the_first_and_none_from_the_mirror()
     {
-        var a = await _swarm.StartAsync(2);
-        var b = await _swarm.StartAsync(3);
-        using var aptA = Client(a);
+        var (a, b) = await StartHolderAndSeekerAsync(2, 3);
         using var aptB = Client(b);
-        AptThroughProxyTests.AssertSucceeded(await aptA.UpdateAsync(Ct), a);
-        AptThroughProxyTests.AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), a);
-        await WaitUntilFoundAsync(b, a, InstallSet);
         _mirror.ClearAccessLog();
 
         AptThroughProxyTests.AssertSucceeded(await aptB.UpdateAsync(Ct), b);
@@ -110,14 +109,9 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task With_the_mirror_stopped_a_node_installs_what_a_peer_holds()
     {
-        var a = await _swarm.StartAsync(2);
-        var c = await _swarm.StartAsync(4);
-        using var aptA = Client(a);
+        var (_, c) = await StartHolderAndSeekerAsync(2, 4);
         using var aptC = Client(c);
-        AptThroughProxyTests.AssertSucceeded(await aptA.UpdateAsync(Ct), a);
-        AptThroughProxyTests.AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), a);
         AptThroughProxyTests.AssertSucceeded(await aptC.UpdateAsync(Ct), c);
-        await WaitUntilFoundAsync(c, a, InstallSet);
 
         await _mirror.StopAsync(Ct);
         var result = await aptC.InstallDownloadOnlyAsync(InstallSet);
@@ -129,6 +123,19 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
 
     private static string Describe(IEnumerable<Transfer> transfers) =>
         string.Join("; ", transfers.Select(t => $"{Path.GetFileName(t.Url.Path)} from {string.Join(" + ", t.BytesBySource.Select(s => $"{s.Key} {s.Value}"))}"));
+
+    /// <summary>A node on 127.0.0.<paramref name="holderOctet"/> that has fetched <see cref="InstallSet"/> through its proxy, and one on
+    /// 127.0.0.<paramref name="seekerOctet"/> that finds it in the DHT as a peer for each of those files.</summary>
+    private async Task<(AptP2PNode Holder, AptP2PNode Seeker)> StartHolderAndSeekerAsync(int holderOctet, int seekerOctet)
+    {
+        var holder = await _swarm.StartAsync(holderOctet);
+        var seeker = await _swarm.StartAsync(seekerOctet);
+        using var apt = Client(holder);
+        AptThroughProxyTests.AssertSucceeded(await apt.UpdateAsync(Ct), holder);
+        AptThroughProxyTests.AssertSucceeded(await apt.InstallDownloadOnlyAsync(InstallSet), holder);
+        await WaitUntilFoundAsync(seeker, holder, InstallSet);
+        return (holder, seeker);
+    }
 
     private AptClient Client(AptP2PNode node) => fixture.CreateClient(new Uri(node.PrefixFor(_mirror.HostPort)));
 

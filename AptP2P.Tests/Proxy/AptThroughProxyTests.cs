@@ -1,6 +1,11 @@
 using System.Security.Cryptography;
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
+using AptP2P.Testing.Repositories;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.Proxy;

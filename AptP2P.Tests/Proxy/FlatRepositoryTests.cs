@@ -2,6 +2,8 @@ using AptP2P.Engine;
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Proxy;
+using AptP2P.Testing.Machine;
+using AptP2P.Testing.Nodes;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.Proxy;

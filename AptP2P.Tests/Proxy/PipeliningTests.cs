@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.Proxy;

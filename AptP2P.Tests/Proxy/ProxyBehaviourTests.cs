@@ -5,6 +5,9 @@ using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Proxy;
 using AptP2P.Engine.Transfers;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.Proxy;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using AptP2P.Tests.Fixtures;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Nodes;
 
 namespace AptP2P.Tests.Proxy;
 
@@ -27,12 +28,27 @@ public sealed class ProxyRefusalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Connect_tunnels_are_refused()
+    public async Task Connect_tunnels_are_refused_with_405_and_a_reason()
     {
-        // Kestrel itself refuses authority-form targets (400); should it ever pass one on, the proxy answers 405 with a reason.
+        // As apt and curl send it through a proxy: the Host header repeats the authority-form target.
+        await using var connection = await RawHttp.ConnectAsync(_node.BaseUri, cancellationToken: TestContext.Current.CancellationToken);
+        await connection.WriteAsync("CONNECT deb.debian.org:443 HTTP/1.1\r\nHost: deb.debian.org:443\r\n\r\n");
+
+        var response = await connection.ReadResponseAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(405, response.Status);
+        Assert.Equal("GET, HEAD", response.Header("Allow"));
+        Assert.StartsWith("405 Method Not Allowed: CONNECT tunnels are not offered", response.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_connect_whose_host_header_names_another_authority_gets_kestrels_400()
+    {
+        // RFC 9112 §3.2.3: for an authority-form target the Host header must be that authority; Kestrel refuses before the node.
         var response = await RawHttp.SendAsync(_node.BaseUri, "CONNECT", "deb.debian.org:443");
 
-        Assert.True(response.Status is 400 or 405, $"status {response.Status}");
+        Assert.Equal(400, response.Status);
+        Assert.DoesNotContain(_node.Logs.Lines, l => l.Message.Contains("Refused CONNECT", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -3,6 +3,9 @@ using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Persistence;
 using AptP2P.Engine.Proxy;
+using AptP2P.Testing.Http;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Nodes;
 using AptP2P.Tests.Fixtures;
 
 namespace AptP2P.Tests.Proxy;

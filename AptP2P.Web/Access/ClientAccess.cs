@@ -21,9 +21,9 @@ public sealed class ClientAccess
 
     public bool IsAllowed(IPAddress? remote)
     {
-        // The in-memory test server has no remote address; a real socket always has one.
+        // A socket always has a remote address; a request without one came from somewhere we cannot vouch for.
         if (remote is null)
-            return true;
+            return false;
         if (remote.IsIPv4MappedToIPv6)
             remote = remote.MapToIPv4();
         foreach (var network in _allowed)

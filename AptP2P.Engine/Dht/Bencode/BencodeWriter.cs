@@ -5,8 +5,8 @@ using System.Text;
 namespace AptP2P.Engine.Dht.Bencode;
 
 /// <summary>
-/// Writes bencode into an <see cref="IBufferWriter{T}"/>. Callers write dictionary keys in ascending byte order (as every
-/// message type here does); <see cref="BencodeValue"/> sorts for callers that build values dynamically.
+/// Writes bencode into an <see cref="IBufferWriter{T}"/>. Callers write dictionary keys in ascending byte order, as every
+/// message type here does.
 /// </summary>
 public readonly struct BencodeWriter(IBufferWriter<byte> output)
 {

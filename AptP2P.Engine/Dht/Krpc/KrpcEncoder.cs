@@ -3,7 +3,7 @@ using AptP2P.Engine.Dht.Bencode;
 
 namespace AptP2P.Engine.Dht.Krpc;
 
-/// <summary>Writes KRPC messages. Keys are written in bencode order by construction (the strict decoder checks it in tests).</summary>
+/// <summary>Writes KRPC messages. Keys are written in bencode order by construction, as the strict decoder demands.</summary>
 public static class KrpcEncoder
 {
     /// <summary>Our client version, BEP 20 style: two letters and two bytes.</summary>
@@ -151,24 +151,5 @@ public static class KrpcEncoder
         w.WriteString("v", ClientVersion);
         w.WriteString("y", "e"u8);
         w.WriteEnd();
-    }
-
-    /// <summary>Encodes any message into a new array (tests, tools).</summary>
-    public static byte[] ToArray(KrpcMessage message)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        switch (message)
-        {
-            case KrpcQuery q:
-                WriteQuery(buffer, q);
-                break;
-            case KrpcResponse r:
-                WriteResponse(buffer, r);
-                break;
-            case KrpcError e:
-                WriteError(buffer, e);
-                break;
-        }
-        return buffer.WrittenSpan.ToArray();
     }
 }

@@ -6,7 +6,7 @@ namespace AptP2P.Engine.Dht.Transport;
 public delegate void DatagramHandler(ReadOnlyMemory<byte> datagram, IPEndPoint source);
 
 /// <summary>
-/// How a DHT node meets the network: one UDP socket in production, an in-memory <see cref="SimulatedNetwork"/> in tests and
+/// How a DHT node meets the network: one UDP socket in production, an in-memory network (AptP2P.Testing) in tests and
 /// the benchmark. Sends are fire-and-forget: UDP promises nothing, and the query table handles silence.
 /// </summary>
 public interface IDhtTransport : IAsyncDisposable

@@ -9,6 +9,8 @@ namespace AptP2P.Engine.Dht.Transport;
 public sealed partial class UdpDhtTransport : IDhtTransport
 {
     private const int BufferSize = 65536;
+    private static readonly TimeSpan MinReceiveBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxReceiveBackoff = TimeSpan.FromSeconds(5);
 
     private readonly Socket _socket;
     private readonly ILogger _logger;
@@ -60,6 +62,7 @@ public sealed partial class UdpDhtTransport : IDhtTransport
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        var backoff = TimeSpan.Zero;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -68,11 +71,27 @@ public sealed partial class UdpDhtTransport : IDhtTransport
                 try
                 {
                     result = await _socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, any, cancellationToken);
+                    backoff = TimeSpan.Zero;
                 }
-                catch (SocketException ex)
+                catch (SocketException ex) when (IsEarlierSendsIcmp(ex.SocketErrorCode))
                 {
                     // ICMP errors from earlier sends surface here on some platforms; they say nothing about this socket.
                     LogReceiveFailed(ex.SocketErrorCode);
+                    continue;
+                }
+                catch (SocketException ex) when (IsSocketGone(ex.SocketErrorCode))
+                {
+                    if (!cancellationToken.IsCancellationRequested)
+                        LogReceiveStopped(ex.SocketErrorCode);
+                    return;
+                }
+                catch (SocketException ex)
+                {
+                    // Anything else may repeat at once on every call (no buffer space, say): wait before the next receive
+                    // instead of spinning, longer while it lasts, and say so once per wait.
+                    backoff = backoff == TimeSpan.Zero ? MinReceiveBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxReceiveBackoff.Ticks));
+                    LogReceiveBackingOff(ex.SocketErrorCode, backoff);
+                    await Task.Delay(backoff, cancellationToken);
                     continue;
                 }
                 try
@@ -89,15 +108,24 @@ public sealed partial class UdpDhtTransport : IDhtTransport
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: DisposeAsync cancels the receive.
         }
         catch (ObjectDisposedException)
         {
+            // Stopping: DisposeAsync closed the socket under a receive that had not seen the cancellation yet.
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static bool IsEarlierSendsIcmp(SocketError error) => error is SocketError.ConnectionReset or SocketError.ConnectionRefused
+        or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.HostDown or SocketError.NetworkDown
+        or SocketError.MessageSize or SocketError.TimedOut;
+
+    private static bool IsSocketGone(SocketError error) => error is SocketError.OperationAborted or SocketError.Shutdown
+        or SocketError.NotSocket;
 
     public async ValueTask DisposeAsync()
     {
@@ -115,6 +143,12 @@ public sealed partial class UdpDhtTransport : IDhtTransport
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "DHT receive failed: {Error}")]
     private partial void LogReceiveFailed(SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DHT receive failed: {Error}; trying again in {Backoff}")]
+    private partial void LogReceiveBackingOff(SocketError error, TimeSpan backoff);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "DHT socket closed under the receive loop ({Error}); no more datagrams will arrive")]
+    private partial void LogReceiveStopped(SocketError error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "DHT datagram from {Source} could not be handled")]
     private partial void LogHandlerFailed(IPEndPoint source, Exception exception);

@@ -1,0 +1,44 @@
+namespace AptP2P.Testing.Mirrors;
+
+/// <summary>The nginx.conf of an <see cref="NginxMirror"/>: every path inside its own directory, one loopback server.</summary>
+internal static class NginxConfig
+{
+    public const string AccessLogName = "access.log";
+    public const string ErrorLogName = "error.log";
+
+    public static string Render(string directory, int port, string documentRoot, IReadOnlyList<string> serverConfig, int workers = 1)
+    {
+        var tmp = Path.Combine(directory, "tmp");
+        Directory.CreateDirectory(tmp);
+        // Without /etc/nginx/mime.types everything is served as application/octet-stream, which apt does not mind.
+        var mimeTypes = File.Exists("/etc/nginx/mime.types") ? "include /etc/nginx/mime.types;" : string.Empty;
+        var server = string.Join(Environment.NewLine, serverConfig.Select(line => "    " + line));
+        return $$"""
+            worker_processes {{workers}};
+            pid {{directory}}/nginx.pid;
+            error_log {{directory}}/{{ErrorLogName}};
+            events { worker_connections 1024; }
+            http {
+              {{mimeTypes}}
+              default_type application/octet-stream;
+              log_format apt '{{NginxLogEntry.LogFormat}}';
+              access_log {{directory}}/{{AccessLogName}} apt;
+              client_body_temp_path {{tmp}}/body;
+              proxy_temp_path {{tmp}}/proxy;
+              fastcgi_temp_path {{tmp}}/fastcgi;
+              uwsgi_temp_path {{tmp}}/uwsgi;
+              scgi_temp_path {{tmp}}/scgi;
+              sendfile on;
+              tcp_nopush on;
+              keepalive_requests 10000;
+              server {
+                listen 127.0.0.1:{{port}};
+                root {{documentRoot}};
+                autoindex on;
+            {{server}}
+              }
+            }
+
+            """;
+    }
+}
