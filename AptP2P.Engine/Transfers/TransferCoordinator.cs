@@ -21,6 +21,7 @@ public sealed partial class TransferCoordinator : IDisposable
     private readonly ConcurrentDictionary<string, Transfer> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Transfer> _recentlyNotFound = new(StringComparer.Ordinal);
     private readonly MirrorDownload _download;
+    private readonly Swarm.SwarmFinder _finder;
     private readonly Swarm.SwarmDownload _swarm;
     private readonly ConcurrentDictionary<ContentHash, DateTimeOffset> _mismatched = new();
     private readonly DataDirectory _directory;
@@ -29,16 +30,18 @@ public sealed partial class TransferCoordinator : IDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private readonly ILogger<TransferCoordinator> _logger;
 
-    public TransferCoordinator(MirrorDownload download, Swarm.SwarmDownload swarm, DataDirectory directory, IOptionsMonitor<AptP2POptions> options, TimeProvider time,
-        ILogger<TransferCoordinator> logger, IHostApplicationLifetime? lifetime = null)
+    public TransferCoordinator(MirrorDownload download, Swarm.SwarmFinder finder, Swarm.SwarmDownload swarm, DataDirectory directory,
+        IOptionsMonitor<AptP2POptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<TransferCoordinator> logger)
     {
         _logger = logger;
         _download = download;
+        _finder = finder;
         _swarm = swarm;
         _directory = directory;
         _time = time;
         _slots = new SemaphoreSlim(options.CurrentValue.Mirror.MaxConcurrentDownloads);
-        lifetime?.ApplicationStopping.Register(_lifetime.Cancel);
+        // Transfers stop when the node starts stopping, not when the container is disposed after every hosted service.
+        lifetime.ApplicationStopping.Register(_lifetime.Cancel);
     }
 
     /// <summary>Raised when a file has been stored by a transfer (metadata files are indexed from here).</summary>
@@ -101,10 +104,7 @@ public sealed partial class TransferCoordinator : IDisposable
             await _slots.WaitAsync(token);
             try
             {
-                if (transfer.ExpectedHash is not null && transfer.ExpectedSize is not null)
-                    await _swarm.RunAsync(transfer, token);
-                else
-                    await _download.RunAsync(transfer, revalidate, token);
+                await DownloadAsync(transfer, revalidate, token);
             }
             finally
             {
@@ -139,6 +139,26 @@ public sealed partial class TransferCoordinator : IDisposable
     }
 
     /// <summary>
+    /// The one choice of source: in pieces from a swarm when the file's hash and size are known and a swarm turns up within
+    /// the grace, else streamed from the mirror.
+    /// </summary>
+    private async Task DownloadAsync(Transfer transfer, UrlInfo? revalidate, CancellationToken cancellationToken)
+    {
+        if (transfer.ExpectedHash is not null && transfer.ExpectedSize is not null)
+        {
+            var search = await _finder.FindAsync(transfer, cancellationToken);
+            if (search.Plan is { } plan)
+            {
+                await using (plan)
+                    await _swarm.RunAsync(plan, cancellationToken);
+                return;
+            }
+            LogStraightToMirror(transfer.Url.Key, search.Reason);
+        }
+        await _download.RunAsync(transfer, revalidate, cancellationToken);
+    }
+
+    /// <summary>
     /// True for a while after a transfer of this file failed its whole-file check: apt may hold bytes of the bad copy in its
     /// partial file, so its resume request must get the whole file (200), never the rest of it (206).
     /// </summary>
@@ -151,6 +171,9 @@ public sealed partial class TransferCoordinator : IDisposable
         _mismatched.TryRemove(new(hash, at));
         return false;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Url}: {Reason}, streaming from the mirror")]
+    private partial void LogStraightToMirror(string url, string? reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Transfer of {Url} failed unexpectedly")]
     private partial void LogCrashed(string url, Exception exception);
