@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using AptP2P.Engine;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
@@ -26,7 +23,7 @@ public sealed class PeerSourceTests : IDisposable
     [Fact]
     public async Task A_peer_stream_with_nothing_to_claim_asks_its_peer_as_soon_as_a_piece_is_given_back()
     {
-        using var peer = new NotHoldingPeer();
+        using var peer = new NotFoundServer();
         var content = new byte[1000];
         var hash = ContentHash.Compute(content);
         var partial = Path.Combine(_directory, "partial");
@@ -39,7 +36,7 @@ public sealed class PeerSourceTests : IDisposable
         Assert.NotNull(session.Board.Claim(endgame: true));
         using var client = new PeerClient(Options.Create(new PeerOptions()));
         var source = new PeerSource(client, new PeerScoreBoard(_time), new TrafficStatistics(_time), new BodyReader(_time),
-            new StaticOptions<PeerOptions>(new PeerOptions()), _time, NullLogger<PeerSource>.Instance);
+            new FixedOptions<PeerOptions>(new PeerOptions()), _time, NullLogger<PeerSource>.Instance);
 
         var run = source.RunAsync(session, peer.EndPoint, TestContext.Current.CancellationToken);
         Assert.False(run.IsCompleted);
@@ -54,57 +51,4 @@ public sealed class PeerSourceTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private sealed class StaticOptions<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-        public T Get(string? name) => value;
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
-    }
-
-    /// <summary>A peer on loopback that answers every request with 404 (it does not hold the file) and counts them.</summary>
-    private sealed class NotHoldingPeer : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-        private int _requests;
-
-        public NotHoldingPeer()
-        {
-            _listener.Start();
-            EndPoint = (IPEndPoint)_listener.LocalEndpoint;
-            _ = AcceptAsync();
-        }
-
-        public IPEndPoint EndPoint { get; }
-        public int Requests => Volatile.Read(ref _requests);
-
-        private async Task AcceptAsync()
-        {
-            try
-            {
-                while (true)
-                {
-                    using var socket = await _listener.AcceptSocketAsync(_stop.Token);
-                    var buffer = new byte[4096];
-                    var received = 0;
-                    while (!Encoding.ASCII.GetString(buffer, 0, received).Contains("\r\n\r\n", StringComparison.Ordinal))
-                        received += await socket.ReceiveAsync(buffer.AsMemory(received), _stop.Token);
-                    Interlocked.Increment(ref _requests);
-                    await socket.SendAsync("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), _stop.Token);
-                    socket.Shutdown(SocketShutdown.Both);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            _stop.Dispose();
-        }
-    }
 }
