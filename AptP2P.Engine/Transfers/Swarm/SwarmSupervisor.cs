@@ -56,7 +56,8 @@ internal sealed partial class SwarmSupervisor(
                     mirrorTask = null; // it ran out of missing pieces; it may be needed again if a peer gives some back
             }
             var mirrorDead = mirrorOutcome is { Usable: false };
-            TimeSpan? nextDecision = null;
+            // Before the grace ends, its end is the next decision whatever else happens (idle peers count as idle from then on).
+            TimeSpan? nextDecision = elapsed < grace ? grace - elapsed : null;
             if (mirrorTask is null && !mirrorDead && session.Board.HasMissing)
             {
                 if (peersIdle || (elapsed >= grace && PeersTooSlow(elapsed, grace, out _)))
@@ -66,7 +67,8 @@ internal sealed partial class SwarmSupervisor(
                     mirrorTask = mirror.RunAsync(session, lifetime);
                     continue;
                 }
-                nextDecision = elapsed < grace ? grace - elapsed : PeersTooSlow(elapsed, grace, out var slowIn) ? TimeSpan.Zero : slowIn;
+                if (elapsed >= grace && !PeersTooSlow(elapsed, grace, out var slowIn))
+                    nextDecision = slowIn;
             }
             else if (peersIdle && mirrorDead)
             {
@@ -74,7 +76,8 @@ internal sealed partial class SwarmSupervisor(
                 break;
             }
 
-            await WaitAsync(changed, mirrorTask, nextDecision, lifetime);
+            // A mirror that ended unusable stays ended: only a running one is something to wait for.
+            await WaitAsync(changed, mirrorTask is { IsCompleted: false } ? mirrorTask : null, nextDecision, lifetime);
         }
 
         await plan.StopAsync();
