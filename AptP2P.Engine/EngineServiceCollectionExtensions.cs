@@ -57,6 +57,11 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TrafficStatistics>();
         services.AddSingleton<Peers.PeerScoreBoard>();
         services.AddSingleton<MirrorDownload>();
+        services.AddSingleton<Transfers.Bodies.BodyReader>();
+        services.AddSingleton<Transfers.Swarm.PieceListLookup>();
+        services.AddSingleton<Transfers.Swarm.SwarmFinder>();
+        services.AddSingleton<Transfers.Swarm.PeerSource>();
+        services.AddSingleton<Transfers.Swarm.MirrorRangeSource>();
         services.AddSingleton<Transfers.Swarm.SwarmDownload>();
         services.AddSingleton<Peers.PeerClient>();
         services.AddSingleton<Peers.UploadGate>();

@@ -1,10 +1,9 @@
-using System.Buffers;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Stats;
+using AptP2P.Engine.Transfers.Bodies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,28 +19,27 @@ public sealed partial class MirrorDownload(
     ContentStore store,
     UrlRecords urls,
     TrafficStatistics statistics,
+    BodyReader bodies,
     IOptionsMonitor<AptP2POptions> options,
     TimeProvider time,
     ILogger<MirrorDownload> logger)
 {
-    public const string MirrorSourceName = "mirror";
     private const int BufferSize = 128 * 1024;
     private const int MaxAttempts = 3;
 
     /// <param name="revalidate">For a file without a known hash: the copy we hold, whose Last-Modified makes the request conditional.</param>
     public async Task RunAsync(Transfer transfer, UrlInfo? revalidate, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         var (result, detail) = await DownloadAsync(transfer, revalidate, cancellationToken);
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        LogFinished(transfer.Url.Key, "mirror", transfer.BytesWritten, (long)elapsed, result, detail ?? "");
+        var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+        logger.Fetched(transfer.Url.Key, SourceNames.Mirror, transfer.BytesWritten, (long)elapsed, result, detail ?? "");
     }
 
     private async Task<(TransferResult Result, string? Detail)> DownloadAsync(Transfer transfer, UrlInfo? revalidate, CancellationToken cancellationToken)
     {
         FileStream? file = null;
         using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             file = new FileStream(transfer.PartialPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
@@ -91,7 +89,7 @@ public sealed partial class MirrorDownload(
                     return End(transfer, TransferResult.Failed, $"mirror answered {response.Status} to a resume request");
                 }
 
-                var copied = await CopyBodyAsync(transfer, response.Body, file, hasher, buffer, cancellationToken);
+                var copied = await CopyBodyAsync(transfer, response.Body, file, hasher, cancellationToken);
                 if (copied is null)
                     break;
                 if (transfer.ExpectedHash is null || attempt >= MaxAttempts)
@@ -130,7 +128,6 @@ public sealed partial class MirrorDownload(
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (file is not null)
                 await file.DisposeAsync();
             if (!transfer.Completion.IsCompletedSuccessfully || transfer.Completion.Result != TransferResult.Stored)
@@ -161,38 +158,35 @@ public sealed partial class MirrorDownload(
     }
 
     /// <summary>Copies until the body ends; returns null on success or the reason the body broke off.</summary>
-    private async Task<string?> CopyBodyAsync(Transfer transfer, Stream body, FileStream file, IncrementalHash hasher, byte[] buffer, CancellationToken cancellationToken)
+    private async Task<string?> CopyBodyAsync(Transfer transfer, Stream body, FileStream file, IncrementalHash hasher, CancellationToken cancellationToken)
     {
         var stall = TimeSpan.FromSeconds(options.CurrentValue.Mirror.StallTimeoutSeconds);
-        using var activity = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        while (true)
+        var sink = new FileSink(transfer, file, hasher, statistics);
+        var read = await bodies.ReadAsync(body, sink, long.MaxValue, stall, BufferSize, cancellationToken);
+        return read.Status switch
         {
-            int read;
-            activity.CancelAfter(stall);
-            try
-            {
-                read = await body.ReadAsync(buffer, activity.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return $"the mirror sent nothing for {stall.TotalSeconds:0} s";
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException)
-            {
-                return $"the mirror connection broke: {ex.Message}";
-            }
-            if (read == 0)
-                return transfer.Length is { } expected && file.Position < expected ? $"the mirror closed after {file.Position} of {expected} bytes" : null;
-            if (transfer.Length is { } max && file.Position + read > max)
-                return $"the mirror sent more than the expected {max} bytes";
+            BodyReadStatus.TimedOut => $"the mirror sent nothing for {stall.TotalSeconds:0} s",
+            BodyReadStatus.Failed => $"the mirror connection broke: {read.Error!.Message}",
+            BodyReadStatus.Stopped => $"the mirror sent more than the expected {transfer.Length} bytes",
+            _ => transfer.Length is { } expected && file.Position < expected ? $"the mirror closed after {file.Position} of {expected} bytes" : null,
+        };
+    }
 
+    /// <summary>The body into the partial file and the hash; refuses bytes past the expected length.</summary>
+    private sealed class FileSink(Transfer transfer, FileStream file, IncrementalHash hasher, TrafficStatistics statistics) : IBodySink
+    {
+        public bool Accept(ReadOnlySpan<byte> chunk)
+        {
+            if (transfer.Length is { } max && file.Position + chunk.Length > max)
+                return false;
             // A synchronous write lands in the page cache in microseconds; an async one would hop threads to do the same.
             // Readers may have the bytes before they are hashed: the held-back tail waits for the whole-file check anyway.
-            file.Write(buffer, 0, read);
-            transfer.Advance(read);
-            hasher.AppendData(buffer, 0, read);
-            statistics.AddMirrorBytes(read);
-            transfer.AddSourceBytes(MirrorSourceName, read);
+            file.Write(chunk);
+            transfer.Advance(chunk.Length);
+            hasher.AppendData(chunk);
+            statistics.AddMirrorBytes(chunk.Length);
+            transfer.AddSourceBytes(SourceNames.Mirror, chunk.Length);
+            return true;
         }
     }
 
@@ -220,9 +214,6 @@ public sealed partial class MirrorDownload(
             LogDeleteFailed(path, ex);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched {Url} from {Source}: {Bytes} bytes in {Elapsed} ms, {Result} {Detail}")]
-    private partial void LogFinished(string url, string source, long bytes, long elapsed, TransferResult result, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hash mismatch for {Url}: expected {Expected}, mirror sent {Actual}; not cached")]
     private partial void LogMismatch(string url, ContentHash expected, ContentHash actual);

@@ -8,7 +8,13 @@ internal sealed class ProgressSignal
 {
     private TaskCompletionSource _next = NewSource();
 
-    public Task WaitAsync(CancellationToken cancellationToken) => Volatile.Read(ref _next).Task.WaitAsync(cancellationToken);
+    public Task WaitAsync(CancellationToken cancellationToken) => Next.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// The next notification, without a cancellation registration: for waiters that something else wakes on cancellation
+    /// (a registration per wait on a long-lived token would outlive waits that are never woken).
+    /// </summary>
+    public Task Next => Volatile.Read(ref _next).Task;
 
     public void Notify() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
 

@@ -23,6 +23,7 @@ public sealed partial class TransferCoordinator : IDisposable
     private readonly ConcurrentDictionary<string, Transfer> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Transfer> _recentlyNotFound = new(StringComparer.Ordinal);
     private readonly MirrorDownload _download;
+    private readonly Swarm.SwarmFinder _finder;
     private readonly Swarm.SwarmDownload _swarm;
     private readonly ConcurrentDictionary<ContentHash, DateTimeOffset> _mismatched = new();
     private readonly DataDirectory _directory;
@@ -33,18 +34,20 @@ public sealed partial class TransferCoordinator : IDisposable
     private readonly IndexIngestor _ingestor;
     private readonly Announcer _announcer;
 
-    public TransferCoordinator(MirrorDownload download, Swarm.SwarmDownload swarm, IndexIngestor ingestor, Announcer announcer, DataDirectory directory,
-        IOptionsMonitor<AptP2POptions> options, TimeProvider time, ILogger<TransferCoordinator> logger, IHostApplicationLifetime? lifetime = null)
+    public TransferCoordinator(MirrorDownload download, Swarm.SwarmFinder finder, Swarm.SwarmDownload swarm, IndexIngestor ingestor, Announcer announcer,
+        DataDirectory directory, IOptionsMonitor<AptP2POptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<TransferCoordinator> logger)
     {
         _ingestor = ingestor;
         _announcer = announcer;
         _logger = logger;
         _download = download;
+        _finder = finder;
         _swarm = swarm;
         _directory = directory;
         _time = time;
         _slots = new SemaphoreSlim(options.CurrentValue.Mirror.MaxConcurrentDownloads);
-        lifetime?.ApplicationStopping.Register(_lifetime.Cancel);
+        // Transfers stop when the node starts stopping, not when the container is disposed after every hosted service.
+        lifetime.ApplicationStopping.Register(_lifetime.Cancel);
     }
 
     /// <summary>How many finished transfers <see cref="Recent"/> keeps.</summary>
@@ -104,10 +107,7 @@ public sealed partial class TransferCoordinator : IDisposable
             await _slots.WaitAsync(token);
             try
             {
-                if (transfer.ExpectedHash is not null && transfer.ExpectedSize is not null)
-                    await _swarm.RunAsync(transfer, token);
-                else
-                    await _download.RunAsync(transfer, revalidate, token);
+                await DownloadAsync(transfer, revalidate, token);
             }
             finally
             {
@@ -142,6 +142,26 @@ public sealed partial class TransferCoordinator : IDisposable
     }
 
     /// <summary>
+    /// The one choice of source: in pieces from a swarm when the file's hash and size are known and a swarm turns up within
+    /// the grace, else streamed from the mirror.
+    /// </summary>
+    private async Task DownloadAsync(Transfer transfer, UrlInfo? revalidate, CancellationToken cancellationToken)
+    {
+        if (transfer.ExpectedHash is not null && transfer.ExpectedSize is not null)
+        {
+            var search = await _finder.FindAsync(transfer, cancellationToken);
+            if (search.Plan is { } plan)
+            {
+                await using (plan)
+                    await _swarm.RunAsync(plan, cancellationToken);
+                return;
+            }
+            LogStraightToMirror(transfer.Url.Key, search.Reason);
+        }
+        await _download.RunAsync(transfer, revalidate, cancellationToken);
+    }
+
+    /// <summary>
     /// What follows a stored file: apt metadata teaches the index the hashes it lists (the ingestor skips any other file), and
     /// a verified file is announced to the swarm.
     /// </summary>
@@ -164,6 +184,9 @@ public sealed partial class TransferCoordinator : IDisposable
         _mismatched.TryRemove(new(hash, at));
         return false;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Url}: {Reason}, streaming from the mirror")]
+    private partial void LogStraightToMirror(string url, string? reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Transfer of {Url} failed unexpectedly")]
     private partial void LogCrashed(string url, Exception exception);

@@ -4,6 +4,8 @@ using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Stats;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AptP2P.Tests.Dashboard;
@@ -24,6 +26,7 @@ internal sealed class EngineServices : IAsyncDisposable
         _provider = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(Time)
+            .AddSingleton<IHostApplicationLifetime, ApplicationLifetime>()
             .AddAptP2PEngine(configuration)
             .AddAptP2PStatistics()
             .BuildServiceProvider();

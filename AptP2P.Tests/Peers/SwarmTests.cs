@@ -66,7 +66,7 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
 
         Assert.True(sources.GetValueOrDefault($"{a.BindAddress}:{a.Port}") > 0, "no bytes from A: " + string.Join(", ", sources));
         Assert.True(sources.GetValueOrDefault($"{b.BindAddress}:{b.Port}") > 0, "no bytes from B: " + string.Join(", ", sources));
-        Assert.False(sources.ContainsKey(MirrorDownload.MirrorSourceName), "the mirror joined: " + string.Join(", ", sources));
+        Assert.False(sources.ContainsKey(SourceNames.Mirror), "the mirror joined: " + string.Join(", ", sources));
         Assert.Equal(fixture.Repository.BigPackage.Size, sources.Values.Sum());
     }
 
@@ -75,7 +75,7 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
     {
         var (_, _, sources) = await FetchBigFileFromTwoLimitedPeersAsync(downloaderSettings: ["AptP2P:Peers:SlowPeerToleranceSeconds=0"]);
 
-        Assert.True(sources.GetValueOrDefault(MirrorDownload.MirrorSourceName) > 0, "the mirror never joined: " + string.Join(", ", sources));
+        Assert.True(sources.GetValueOrDefault(SourceNames.Mirror) > 0, "the mirror never joined: " + string.Join(", ", sources));
         Assert.Equal(fixture.Repository.BigPackage.Size, sources.Values.Sum());
     }
 

@@ -21,6 +21,9 @@ internal sealed class PieceBoard(int count)
     /// <summary>Pieces 0 … <c>VerifiedPrefix - 1</c> are all done.</summary>
     public int VerifiedPrefix { get { lock (_lock) return _prefix; } }
 
+    /// <summary>True while some piece is neither done nor in flight.</summary>
+    public bool HasMissing { get { lock (_lock) return Array.IndexOf(_states, State.Missing, _prefix) >= 0; } }
+
     public bool IsDone(int piece)
     {
         lock (_lock)

@@ -1,12 +1,5 @@
-using System.Collections.Concurrent;
-using System.Net;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
-using AptP2P.Engine.Dht;
-using AptP2P.Engine.Mirrors;
-using AptP2P.Engine.Node;
-using AptP2P.Engine.Peers;
-using AptP2P.Engine.Pieces;
 using AptP2P.Engine.Stats;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,129 +7,69 @@ using Microsoft.Extensions.Options;
 namespace AptP2P.Engine.Transfers.Swarm;
 
 /// <summary>
-/// Downloads a file whose hash and size are known from several sources at once. The DHT lookup and the piece-list fetch
-/// start together; with peers and a list, pieces come from every peer in parallel (lowest first, duplicated at the end) and
-/// the mirror joins as one more range source after a short adaptive grace if the peers would not finish within it and a
-/// tolerance (<c>AptP2P:Peers:SlowPeerToleranceSeconds</c>). With no peers
-/// or no list by then, the file simply streams from the mirror. Every piece is checked as it arrives and the whole file at the
-/// end; a peer that sends a bad piece is dropped for the file and banned for a while.
+/// Downloads a file in pieces along a <see cref="SwarmPlan"/>: pieces come from every peer in parallel (lowest first,
+/// duplicated at the end) and from the mirror as one more range source when the peers are idle or too slow. Every piece is
+/// checked as it arrives and the whole file at the end; a list whose pieces all match but whose file does not is distrusted.
 /// </summary>
 public sealed partial class SwarmDownload(
-    IDht dht,
-    PeerClient peers,
-    MirrorClient mirror,
-    MirrorDownload mirrorDownload,
+    SwarmFinder finder,
+    PeerSource peers,
+    MirrorRangeSource mirror,
     ContentStore store,
     UrlRecords urls,
-    PeerScoreBoard scores,
     TrafficStatistics statistics,
-    NodeEndpoints node,
     IOptionsMonitor<PeerOptions> options,
     TimeProvider time,
     ILogger<SwarmDownload> logger)
 {
-    /// <summary>How long a piece list that turned out forged is ignored for its file.</summary>
-    private static readonly TimeSpan DistrustFor = TimeSpan.FromHours(1);
-
-    private readonly ConcurrentDictionary<ContentHash, DateTimeOffset> _distrusted = new();
-    private readonly GraceEstimator _grace = new();
-
-    /// <summary>The grace currently given to peers before the mirror is used (adapted to how fast lookups find peers).</summary>
-    public TimeSpan Grace => _grace.Current;
-
-    public async Task RunAsync(Transfer transfer, CancellationToken cancellationToken)
+    public async Task RunAsync(SwarmPlan plan, CancellationToken cancellationToken)
     {
-        // With nobody in the routing table no lookup can find a peer: no reason to make apt wait for one.
-        if (transfer.ExpectedHash is not { } hash || transfer.ExpectedSize is not { } size || size == 0 || IsDistrusted(hash)
-            || dht.KnownNodes == 0)
-        {
-            await mirrorDownload.RunAsync(transfer, null, cancellationToken);
-            return;
-        }
+        var transfer = plan.Transfer;
+        var list = plan.Pieces;
+        using var file = File.OpenHandle(transfer.PartialPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        RandomAccess.SetLength(file, list.FileSize);
+        using var session = new SwarmSession(transfer, list, file, time);
+        transfer.SetHead(new TransferHead(HeadKind.Body, list.FileSize, null, "application/octet-stream", null));
 
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var grace = _grace.Current;
-        var discovery = PeerDiscovery.Start(dht, hash, node, scores, time, _grace.Record, ex => LogLookupFailed(transfer.Url.Key, ex), lifetime.Token);
-        var listTask = PieceList.IsSinglePiece(size)
-            ? Task.FromResult<PieceList?>(PieceList.SinglePiece(hash, size))
-            : FetchPieceListAsync(hash, size, discovery, lifetime.Token);
+        var supervisor = new SwarmSupervisor(session, plan, peers, mirror, options, time, logger);
+        var (failure, mirrorOutcome) = await supervisor.RunAsync(cancellationToken);
 
-        var deadline = time.GetTimestamp();
-        var first = await WithinAsync(discovery.First, grace, lifetime.Token);
-        var list = first is null ? null : await WithinAsync(listTask, grace - time.GetElapsedTime(deadline), lifetime.Token);
-        if (first is null || list is null)
-        {
-            if (first is null)
-                _grace.RecordNone();
-            await lifetime.CancelAsync();
-            LogStraightToMirror(transfer.Url.Key, first is null ? "no peer" : "no piece list", (long)grace.TotalMilliseconds);
-            await mirrorDownload.RunAsync(transfer, null, cancellationToken);
-            return;
-        }
-
-        await RunInPiecesAsync(transfer, list, discovery, grace, lifetime, cancellationToken);
+        var result = Finish(transfer, session, failure, mirrorOutcome);
+        logger.Fetched(transfer.Url.Key, string.Join(", ", transfer.BytesBySource.Select(s => $"{s.Key} {s.Value}")), list.FileSize,
+            (long)time.GetElapsedTime(session.Started).TotalMilliseconds, result.Result, result.Detail ?? "");
     }
 
-    /// <summary>Remembers that a file's piece list was forged, so its next download comes from the mirror.</summary>
-    internal void Distrust(ContentHash hash) => _distrusted[hash] = time.GetUtcNow() + DistrustFor;
-
-    private bool IsDistrusted(ContentHash hash)
+    private (TransferResult Result, string? Detail) Finish(Transfer transfer, SwarmSession session, string? failure, MirrorOutcome? mirrorOutcome)
     {
-        if (!_distrusted.TryGetValue(hash, out var until))
-            return false;
-        if (until > time.GetUtcNow())
-            return true;
-        _distrusted.TryRemove(new(hash, until));
-        return false;
-    }
-
-    /// <summary>The DHT item and the first peers' <c>/pieces</c> race; the first list that validates wins.</summary>
-    private Task<PieceList?> FetchPieceListAsync(ContentHash hash, long size, PeerDiscovery discovery, CancellationToken cancellationToken)
-    {
-        var found = new TaskCompletionSource<PieceList?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var fromDht = Task.Run(async () =>
+        var hash = session.Hash;
+        if (!session.Board.AllDone)
         {
-            var encoded = await dht.FetchPieceListAsync(hash, cancellationToken);
-            if (encoded is not null && PieceList.TryDecode(encoded, size) is { } list)
-                found.TrySetResult(list);
-        }, cancellationToken);
-        var fromPeers = Task.Run(async () =>
-        {
-            var asked = new List<Task>();
-            await foreach (var peer in discovery.Subscribe().ReadAllAsync(cancellationToken))
+            if (mirrorOutcome is { UpstreamStatus: { } status } && session.PeerBytes == 0)
             {
-                if (found.Task.IsCompleted || asked.Count >= 3)
-                    break;
-                asked.Add(Task.Run(async () =>
-                {
-                    if (await peers.GetPieceListAsync(peer, hash, cancellationToken) is { } encoded && PieceList.TryDecode(encoded, size) is { } list)
-                        found.TrySetResult(list);
-                }, cancellationToken));
+                transfer.End(TransferResult.UpstreamStatus, failure ?? $"mirror answered {status}");
+                return (TransferResult.UpstreamStatus, failure);
             }
-            await Task.WhenAll(asked);
-        }, cancellationToken);
-        // When every attempt has ended without a list, say so instead of leaving the caller to its timeout.
-        _ = Task.WhenAll(fromDht, fromPeers).ContinueWith(_ => found.TrySetResult(null), TaskScheduler.Default);
-        return found.Task;
+            transfer.End(TransferResult.Failed, failure ?? "every source failed");
+            return (TransferResult.Failed, failure);
+        }
+
+        var actual = session.FileHash();
+        if (actual != hash)
+        {
+            // Every piece matched its list, the file does not: the list was forged. Cut apt off, fetch from the mirror next time.
+            finder.Distrust(hash);
+            statistics.HashMismatch();
+            LogForgedList(transfer.Url.Key, actual);
+            transfer.End(TransferResult.HashMismatch, "the piece list was forged: pieces matched it but the file's SHA-256 does not");
+            return (TransferResult.HashMismatch, "forged piece list");
+        }
+
+        session.File.Dispose();
+        transfer.Complete(() => store.Add(transfer.PartialPath, hash, session.Pieces.FileSize, verified: true));
+        urls.Set(transfer.Url.Key, new UrlInfo(hash, session.Pieces.FileSize, mirrorOutcome?.LastModified, mirrorOutcome?.ContentType, null, time.GetUtcNow()));
+        return (TransferResult.Stored, null);
     }
 
-    private async Task<T?> WithinAsync<T>(Task<T?> task, TimeSpan limit, CancellationToken cancellationToken) where T : class
-    {
-        if (limit <= TimeSpan.Zero)
-            return task.IsCompletedSuccessfully ? task.Result : null;
-        try
-        {
-            return await task.WaitAsync(limit, time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            return null;
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Url}: {Reason} within {Grace} ms, streaming from the mirror")]
-    private partial void LogStraightToMirror(string url, string reason, long grace);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Url}: the DHT lookup failed")]
-    private partial void LogLookupFailed(string url, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Url}: every piece matched its list but the file hashes to {Actual}: forged piece list, distrusted")]
+    private partial void LogForgedList(string url, ContentHash actual);
 }

@@ -41,6 +41,9 @@ internal sealed class SwarmSession : IDisposable
     public long Started { get; }
     public ContentHash Hash => Transfer.ExpectedHash!.Value;
 
+    /// <summary>Notified when a piece is done or given back and when a source ends: what waiting sources and the supervisor wake on.</summary>
+    public ProgressSignal Changed { get; } = new();
+
     /// <summary>Completes when every piece is in place and checked.</summary>
     public Task AllDone => _allDone.Task;
 
@@ -58,6 +61,16 @@ internal sealed class SwarmSession : IDisposable
         lock (_dropped)
             _dropped.Add(peer);
     }
+
+    /// <summary>A source gave up on a piece it claimed: it may be missing again, so idle sources look again.</summary>
+    public void Release(int piece)
+    {
+        Board.Release(piece);
+        Changed.Notify();
+    }
+
+    /// <summary>A source stopped working on this file.</summary>
+    public void SourceEnded() => Changed.Notify();
 
     /// <summary>Writes bytes of a piece this source claimed first; false when another source finished the piece meanwhile.</summary>
     public bool WriteOwned(int piece, long offset, ReadOnlySpan<byte> bytes)
@@ -96,10 +109,11 @@ internal sealed class SwarmSession : IDisposable
             return false;
         var length = Pieces.LengthOf(piece);
         Transfer.AddSourceBytes(source, length);
-        if (source != MirrorDownload.MirrorSourceName)
+        if (source != SourceNames.Mirror)
             Interlocked.Add(ref _peerBytes, length);
         Interlocked.Exchange(ref _lastProgressTicks, Time.GetTimestamp());
         AdvancePrefix();
+        Changed.Notify();
         return true;
     }
 
