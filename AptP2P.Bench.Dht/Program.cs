@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
+using AptP2P.Bench.Dht;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Transport;
-using AptP2P.Bench.Dht;
 using AptP2P.Testing.Dht;
 using Microsoft.Extensions.Logging.Abstractions;
 

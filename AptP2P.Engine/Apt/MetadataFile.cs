@@ -14,13 +14,13 @@ public static class MetadataFile
     {
         ArgumentNullException.ThrowIfNull(mirrorPath);
 
-        string path = mirrorPath.TrimStart('/');
-        int slash = path.LastIndexOf('/');
-        string directory = slash < 0 ? "" : path[..slash];
-        ReadOnlySpan<char> name = path.AsSpan(slash + 1);
+        var path = mirrorPath.TrimStart('/');
+        var slash = path.LastIndexOf('/');
+        var directory = slash < 0 ? "" : path[..slash];
+        var name = path.AsSpan(slash + 1);
 
-        ReadOnlySpan<char> stem = SplitCompressionSuffix(name, out Compression compression);
-        string sourcePath = path[..(path.Length - (name.Length - stem.Length))];
+        var stem = SplitCompressionSuffix(name, out var compression);
+        var sourcePath = path[..(path.Length - (name.Length - stem.Length))];
 
         switch (stem)
         {
@@ -50,7 +50,7 @@ public static class MetadataFile
 
     private static ReadOnlySpan<char> SplitCompressionSuffix(ReadOnlySpan<char> name, out Compression compression)
     {
-        int dot = name.LastIndexOf('.');
+        var dot = name.LastIndexOf('.');
         Compression? suffix = dot < 0 ? null : name[(dot + 1)..] switch
         {
             "gz" => Compression.Gzip,
@@ -75,7 +75,7 @@ public static class MetadataFile
             return "";
         }
 
-        int dists = directory.IndexOf("/dists/", StringComparison.Ordinal);
+        var dists = directory.IndexOf("/dists/", StringComparison.Ordinal);
         return dists < 0 ? directory : directory[..dists];
     }
 }

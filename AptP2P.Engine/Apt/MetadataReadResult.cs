@@ -40,7 +40,7 @@ public sealed class MetadataReadResult : IDisposable
     public void Dispose()
     {
         ((IDisposable)Entries).Dispose();
-        foreach (IDisposable resource in _resources)
+        foreach (var resource in _resources)
         {
             resource.Dispose();
         }

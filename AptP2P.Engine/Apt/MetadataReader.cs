@@ -41,7 +41,7 @@ public static class MetadataReader
             {
                 case MetadataKind.Release:
                     // The header is needed before the entries, and a Release is small: read it now.
-                    (ReleaseInfo release, IEnumerable<IndexedFile> listed) = ReleaseParser.Read(reader, info.BaseDirectory);
+                    (var release, var listed) = ReleaseParser.Read(reader, info.BaseDirectory);
                     reader.Dispose();
                     content.Dispose();
                     return new MetadataReadResult(info, release, listed, counters);

@@ -181,8 +181,10 @@ public sealed partial class ContentStore(
         writer.Enqueue("cache access times", async (db, ct) =>
         {
             foreach (var (sha, at, hits, uploaded) in updates)
+            {
                 await db.CachedFiles.Where(f => f.Sha256 == sha)
                     .ExecuteUpdateAsync(s => s.SetProperty(f => f.LastAccessAt, at).SetProperty(f => f.Hits, hits).SetProperty(f => f.UploadedBytes, uploaded), ct);
+            }
         });
     }
 

@@ -16,7 +16,7 @@ public static class ByteSize
             end--;
         var unit = s[end..].Trim().ToUpperInvariant();
         var number = s[..end].Trim();
-        long multiplier = unit switch
+        var multiplier = unit switch
         {
             "" or "B" => 1,
             "K" or "KB" or "KIB" => 1L << 10,

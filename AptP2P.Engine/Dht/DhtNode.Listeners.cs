@@ -43,7 +43,10 @@ public sealed partial class DhtNode
             }
             if (response.Key is not { } key || response.Signature is not { } signature || response.Seq is not { } seq
                 || !key.AsSpan().SequenceEqual(publicKey) || (Best is not null && Best.Seq >= seq))
+            {
                 return;
+            }
+
             var item = new MutableItem(key, salt, seq, value, signature);
             if (item.Target != target || !item.VerifySignature())
                 return;

@@ -110,7 +110,7 @@ public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
         for (var bit = 0; bit < Bits; bit++)
         {
             var mask = (byte)(0x80 >> (bit & 7));
-            bool value = bit < prefixBits ? (mine[bit >> 3] & mask) != 0
+            var value = bit < prefixBits ? (mine[bit >> 3] & mask) != 0
                 : bit == prefixBits && flipNext ? (mine[bit >> 3] & mask) == 0
                 : (noise[bit >> 3] & mask) != 0;
             if (value)

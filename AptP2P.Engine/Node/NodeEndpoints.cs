@@ -47,8 +47,10 @@ public sealed class NodeEndpoints
         try
         {
             foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
                 foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
                     set.Add(unicast.Address);
+            }
         }
         catch (NetworkInformationException)
         {

@@ -38,7 +38,10 @@ public sealed class UploadGate : IDisposable
         retryAfter = TimeSpan.FromSeconds(5);
         if (Volatile.Read(ref _rate) is { } rate && rate.GetStatistics() is { } stats
             && Volatile.Read(ref _bytesPerSecond) is var bps && bps > 0 && stats.CurrentQueuedCount > bps * MaxQueueTime.TotalSeconds)
+        {
             return false;
+        }
+
         var slots = _options.CurrentValue.UploadSlots;
         if (Interlocked.Increment(ref _active) > slots)
         {

@@ -132,10 +132,16 @@ public sealed class PieceList
                 || !root.TryGetProperty("l"u8, out var l) || !l.TryGetInteger(out var pieceLength)
                 || !root.TryGetProperty("s"u8, out var s) || !s.TryGetInteger(out var size)
                 || !root.TryGetProperty("p"u8, out var p) || !p.TryGetString(out var hashes))
+            {
                 return null;
+            }
+
             if (size != expectedSize || IsSinglePiece(size) || pieceLength != PieceLengthFor(size)
                 || hashes.Length != PieceCountFor(size, (int)pieceLength) * HashLength)
+            {
                 return null;
+            }
+
             return new PieceList(size, (int)pieceLength, hashes.ToArray());
         }
     }

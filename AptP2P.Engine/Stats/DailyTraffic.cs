@@ -26,8 +26,17 @@ public sealed class DailyTraffic(TimeProvider time)
                 _day = day;
                 _startOfDay = now with
                 {
-                    Requests = 0, CacheHits = 0, CacheMisses = 0, BytesFromMirror = 0, BytesFromPeers = 0, BytesFromCache = 0,
-                    BytesToClients = 0, BytesUploaded = 0, HashMismatches = 0, BadPieces = 0, RefusedRequests = 0,
+                    Requests = 0,
+                    CacheHits = 0,
+                    CacheMisses = 0,
+                    BytesFromMirror = 0,
+                    BytesFromPeers = 0,
+                    BytesFromCache = 0,
+                    BytesToClients = 0,
+                    BytesUploaded = 0,
+                    HashMismatches = 0,
+                    BadPieces = 0,
+                    RefusedRequests = 0,
                 };
             }
             else if (day != _day)

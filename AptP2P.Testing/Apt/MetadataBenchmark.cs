@@ -20,22 +20,22 @@ public static class MetadataBenchmark
     public static void Run(TextWriter output, int stanzas = DebianMainStanzas)
     {
         ArgumentNullException.ThrowIfNull(output);
-        string directory = Directory.CreateTempSubdirectory("aptp2p-metadata-bench-").FullName;
+        var directory = Directory.CreateTempSubdirectory("aptp2p-metadata-bench-").FullName;
         try
         {
-            string plain = Path.Combine(directory, "Packages");
-            using (FileStream file = File.Create(plain))
+            var plain = Path.Combine(directory, "Packages");
+            using (var file = File.Create(plain))
             {
                 SyntheticPackages.Write(file, stanzas);
             }
 
-            long plainBytes = new FileInfo(plain).Length;
+            var plainBytes = new FileInfo(plain).Length;
             output.WriteLine(Invariant($"Packages: {stanzas} stanzas, {plainBytes / 1e6:F1} MB ({plainBytes / stanzas} bytes/stanza)"));
 
             var timer = Stopwatch.StartNew();
             RunTool("xz", $"-6 -T1 -k \"{plain}\"");
             output.WriteLine(Invariant($"xz -6: {new FileInfo(plain + ".xz").Length / 1e6:F1} MB in {timer.Elapsed.TotalSeconds:F1} s (external tool)"));
-            using (FileStream source = File.OpenRead(plain))
+            using (var source = File.OpenRead(plain))
             using (var gzip = new GZipStream(File.Create(plain + ".gz"), CompressionLevel.Optimal))
             {
                 source.CopyTo(gzip);
@@ -55,24 +55,24 @@ public static class MetadataBenchmark
 
     private static void Measure(TextWriter output, string label, string path, long plainBytes, int runs)
     {
-        MetadataFileInfo info = MetadataFile.Classify("debian/dists/sid/main/binary-amd64/" + Path.GetFileName(path))!;
-        TimeSpan best = TimeSpan.MaxValue;
+        var info = MetadataFile.Classify("debian/dists/sid/main/binary-amd64/" + Path.GetFileName(path))!;
+        var best = TimeSpan.MaxValue;
         long entries = 0;
         long allocated = 0;
         long peakHeap = 0;
-        for (int run = 0; run < runs; run++)
+        for (var run = 0; run < runs; run++)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            long peak = heapBefore;
+            var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var peak = heapBefore;
             var timer = Stopwatch.StartNew();
-            using (FileStream raw = File.OpenRead(path))
-            using (MetadataReadResult result = MetadataReader.Read(info, raw))
+            using (var raw = File.OpenRead(path))
+            using (var result = MetadataReader.Read(info, raw))
             {
                 entries = 0;
-                foreach (IndexedFile _ in result.Entries)
+                foreach (var _ in result.Entries)
                 {
                     // Sampling the heap is cheap next to an entry's parse, but not free: do it now and then.
                     if ((++entries & 1023) == 0)
@@ -96,28 +96,28 @@ public static class MetadataBenchmark
             }
         }
 
-        double seconds = best.TotalSeconds;
+        var seconds = best.TotalSeconds;
         output.WriteLine(Invariant($"{label,-6} parse: {seconds * 1000,7:F0} ms  {entries / seconds,9:F0} stanzas/s  {plainBytes / 1e6 / seconds,7:F1} MB/s (uncompressed)  allocated {allocated / 1e6:F1} MB, peak managed heap +{peakHeap / 1e6:F1} MB"));
     }
 
     private static void MeasureDecompressionOnly(TextWriter output, string label, string path, long plainBytes)
     {
         var timer = Stopwatch.StartNew();
-        using (FileStream raw = File.OpenRead(path))
-        using (Stream content = MetadataFile.OpenDecompressed(raw, Compression.None))
+        using (var raw = File.OpenRead(path))
+        using (var content = MetadataFile.OpenDecompressed(raw, Compression.None))
         {
             content.CopyTo(Stream.Null, 1 << 16);
         }
 
-        double seconds = timer.Elapsed.TotalSeconds;
+        var seconds = timer.Elapsed.TotalSeconds;
         output.WriteLine(Invariant($"{label,-6} decompression alone: {seconds * 1000,7:F0} ms  {plainBytes / 1e6 / seconds,7:F1} MB/s (uncompressed)"));
     }
 
     private static void RunTool(string tool, string arguments)
     {
-        using Process process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardError = true })
+        using var process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardError = true })
             ?? throw new InvalidOperationException($"{tool} did not start.");
-        string errors = process.StandardError.ReadToEnd();
+        var errors = process.StandardError.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
         {

@@ -26,12 +26,12 @@ public static class SyntheticPackages
         var random = new Random(seed);
         using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
         var line = new StringBuilder(256);
-        for (int i = 0; i < stanzas; i++)
+        for (var i = 0; i < stanzas; i++)
         {
-            string source = $"{Word(random)}-{Word(random)}{i}";
-            string package = random.Next(3) == 0 ? $"lib{source}{random.Next(10)}" : source;
-            string version = $"{random.Next(1, 30)}.{random.Next(20)}.{random.Next(10)}-{random.Next(1, 5)}";
-            string prefix = package.StartsWith("lib", StringComparison.Ordinal) ? package[..4] : package[..1];
+            var source = $"{Word(random)}-{Word(random)}{i}";
+            var package = random.Next(3) == 0 ? $"lib{source}{random.Next(10)}" : source;
+            var version = $"{random.Next(1, 30)}.{random.Next(20)}.{random.Next(10)}-{random.Next(1, 5)}";
+            var prefix = package.StartsWith("lib", StringComparison.Ordinal) ? package[..4] : package[..1];
 
             writer.WriteLine($"Package: {package}");
             if (package != source)
@@ -45,9 +45,9 @@ public static class SyntheticPackages
             writer.WriteLine("Architecture: amd64");
             writer.WriteLine($"Depends: {string.Join(", ", Enumerable.Range(0, random.Next(1, 6)).Select(_ => $"lib{Word(random)}{random.Next(9)} (>= {random.Next(1, 9)}.{random.Next(20)})"))}");
             writer.WriteLine($"Description: {Sentence(random, line, 4, 9)}");
-            for (int paragraph = random.Next(0, 3); paragraph > 0; paragraph--)
+            for (var paragraph = random.Next(0, 3); paragraph > 0; paragraph--)
             {
-                for (int l = random.Next(1, 3); l > 0; l--)
+                for (var l = random.Next(1, 3); l > 0; l--)
                 {
                     writer.WriteLine($" {Sentence(random, line, 7, 12)}");
                 }
@@ -77,7 +77,7 @@ public static class SyntheticPackages
     private static string Sentence(Random random, StringBuilder line, int minWords, int maxWords)
     {
         line.Clear();
-        for (int w = random.Next(minWords, maxWords); w > 0; w--)
+        for (var w = random.Next(minWords, maxWords); w > 0; w--)
         {
             line.Append(Word(random)).Append(w > 1 ? " " : "");
         }

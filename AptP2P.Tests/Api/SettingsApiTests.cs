@@ -15,19 +15,19 @@ namespace AptP2P.Tests.Api;
 /// <summary>Each test saves settings, so each gets its own node and settings.json: no test sees another's changes.</summary>
 public sealed class SettingsApiTests : IAsyncLifetime
 {
-    private readonly ApiFactory factory = new();
+    private readonly ApiFactory _factory = new();
     private HttpClient _client = null!;
 
     public ValueTask InitializeAsync()
     {
-        _client = factory.CreateClient();
+        _client = _factory.CreateClient();
         return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
         _client.Dispose();
-        await factory.DisposeAsync();
+        await _factory.DisposeAsync();
     }
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -38,7 +38,7 @@ public sealed class SettingsApiTests : IAsyncLifetime
     {
         var settings = await _client.GetFromJsonAsync<SettingsDocument>(Settings, Token);
 
-        Assert.Equal(factory.DataDirectory, settings!.DataDirectory);
+        Assert.Equal(_factory.DataDirectory, settings!.DataDirectory);
         Assert.Equal("127.0.0.1", settings.BindAddress);
         Assert.Empty(settings.Dht.BootstrapNodes);
     }
@@ -52,11 +52,11 @@ public sealed class SettingsApiTests : IAsyncLifetime
         var result = await response.Content.ReadFromJsonAsync<SettingsSaveResult>(Token);
         Assert.Equal([SettingKeys.MirrorStallTimeout, SettingKeys.UploadSlots], result!.Changed);
         Assert.Empty(result.RestartRequired);
-        var saved = JsonNode.Parse(await File.ReadAllTextAsync(factory.SettingsPath, Token))!["AptP2P"]!;
+        var saved = JsonNode.Parse(await File.ReadAllTextAsync(_factory.SettingsPath, Token))!["AptP2P"]!;
         Assert.Equal(45, saved["Mirror"]!["StallTimeoutSeconds"]!.GetValue<int>());
         Assert.Equal(3, saved["Peers"]!["UploadSlots"]!.GetValue<int>());
         Assert.Null(saved["Port"]);
-        Assert.Equal(45, factory.Services.GetRequiredService<IOptionsMonitor<AptP2POptions>>().CurrentValue.Mirror.StallTimeoutSeconds);
+        Assert.Equal(45, _factory.Services.GetRequiredService<IOptionsMonitor<AptP2POptions>>().CurrentValue.Mirror.StallTimeoutSeconds);
         var after = await _client.GetFromJsonAsync<SettingsDocument>(Settings, Token);
         Assert.Equal(3, after!.Peers.UploadSlots);
     }
@@ -75,10 +75,10 @@ public sealed class SettingsApiTests : IAsyncLifetime
     [Fact]
     public async Task A_lower_cache_limit_evicts_at_once()
     {
-        var store = factory.Services.GetRequiredService<ContentStore>();
+        var store = _factory.Services.GetRequiredService<ContentStore>();
         var content = new byte[8192];
         var hash = ContentHash.Compute(content);
-        var partial = factory.Services.GetRequiredService<DataDirectory>().NewPartialPath();
+        var partial = _factory.Services.GetRequiredService<DataDirectory>().NewPartialPath();
         await File.WriteAllBytesAsync(partial, content, Token);
         store.Add(partial, hash, content.Length, verified: true);
 
@@ -106,7 +106,7 @@ public sealed class SettingsApiTests : IAsyncLifetime
     [Fact]
     public async Task Invalid_values_are_refused_field_by_field_and_nothing_is_saved()
     {
-        var before = File.Exists(factory.SettingsPath) ? await File.ReadAllTextAsync(factory.SettingsPath, Token) : null;
+        var before = File.Exists(_factory.SettingsPath) ? await File.ReadAllTextAsync(_factory.SettingsPath, Token) : null;
 
         using var response = await PutAsync("""{ "bindAddress": "somewhere", "cache": { "sizeLimit": "lots" }, "dht": { "alpha": 0 }, "allowedClients": ["nonsense"], "peers": { "sharedDirectories": ["relative/debs"] } }""");
 
@@ -118,7 +118,7 @@ public sealed class SettingsApiTests : IAsyncLifetime
         Assert.Contains("between 1 and 32", Assert.Single(problem.Errors[SettingKeys.DhtAlpha]), StringComparison.Ordinal);
         Assert.Contains("CIDR", Assert.Single(problem.Errors[SettingKeys.AllowedClients]), StringComparison.Ordinal);
         Assert.Contains("absolute paths", Assert.Single(problem.Errors[SettingKeys.SharedDirectories]), StringComparison.Ordinal);
-        var after = File.Exists(factory.SettingsPath) ? await File.ReadAllTextAsync(factory.SettingsPath, Token) : null;
+        var after = File.Exists(_factory.SettingsPath) ? await File.ReadAllTextAsync(_factory.SettingsPath, Token) : null;
         Assert.Equal(before, after);
     }
 

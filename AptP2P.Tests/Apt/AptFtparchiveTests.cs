@@ -23,7 +23,7 @@ public sealed class AptFtparchiveTests : IDisposable
         BuildRepository();
 
         var entries = new List<IndexedFile>();
-        foreach (string index in new[]
+        foreach (var index in new[]
         {
             "debian/dists/stable/InRelease",
             "debian/dists/stable/Release",
@@ -32,8 +32,8 @@ public sealed class AptFtparchiveTests : IDisposable
             "debian/dists/stable/main/source/Sources.xz",
         })
         {
-            using FileStream raw = File.OpenRead(Path.Combine(_root, index));
-            using MetadataReadResult result = MetadataReader.Read(MetadataFile.Classify(index)!, raw, TestContext.Current.CancellationToken);
+            using var raw = File.OpenRead(Path.Combine(_root, index));
+            using var result = MetadataReader.Read(MetadataFile.Classify(index)!, raw, TestContext.Current.CancellationToken);
             entries.AddRange(result.Entries);
             Assert.True(result.Stats.Completed, $"{index}: {result.Stats.Error}");
             Assert.Equal(0, result.Stats.SkippedEntries);
@@ -48,7 +48,7 @@ public sealed class AptFtparchiveTests : IDisposable
         Assert.Contains(real, e => e.Path == "debian/dists/stable/main/binary-amd64/Packages.xz");
         Assert.All(real, entry =>
         {
-            byte[] content = File.ReadAllBytes(Path.Combine(_root, entry.Path));
+            var content = File.ReadAllBytes(Path.Combine(_root, entry.Path));
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), entry.Sha256);
             Assert.Equal(content.Length, entry.Size);
         });
@@ -67,8 +67,8 @@ public sealed class AptFtparchiveTests : IDisposable
         BuildRepository();
         const string Index = "debian/dists/stable/InRelease";
 
-        using FileStream raw = File.OpenRead(Path.Combine(_root, Index));
-        using MetadataReadResult result = MetadataReader.Read(MetadataFile.Classify(Index)!, raw, TestContext.Current.CancellationToken);
+        using var raw = File.OpenRead(Path.Combine(_root, Index));
+        using var result = MetadataReader.Read(MetadataFile.Classify(Index)!, raw, TestContext.Current.CancellationToken);
 
         Assert.Equal("stable", result.Release!.Suite);
         Assert.Equal("trixie", result.Release.Codename);
@@ -87,18 +87,18 @@ public sealed class AptFtparchiveTests : IDisposable
         BuildDeb("libfoo++1", "2.0", "pool/main/libf/libfoo++/libfoo++1_2.0_amd64.deb");
         BuildSource();
 
-        string binary = Path.Combine(Archive, "dists/stable/main/binary-amd64");
-        string source = Path.Combine(Archive, "dists/stable/main/source");
+        var binary = Path.Combine(Archive, "dists/stable/main/binary-amd64");
+        var source = Path.Combine(Archive, "dists/stable/main/source");
         Directory.CreateDirectory(binary);
         Directory.CreateDirectory(source);
-        byte[] packages = SystemTool.Run("apt-ftparchive", "packages pool", workingDirectory: Archive);
+        var packages = SystemTool.Run("apt-ftparchive", "packages pool", workingDirectory: Archive);
         File.WriteAllBytes(Path.Combine(binary, "Packages"), packages);
         File.WriteAllBytes(Path.Combine(binary, "Packages.gz"), SystemTool.Run("gzip", "-9nc", packages));
         File.WriteAllBytes(Path.Combine(binary, "Packages.xz"), SystemTool.Run("xz", "-c", packages));
-        byte[] sources = SystemTool.Run("apt-ftparchive", "sources pool", workingDirectory: Archive);
+        var sources = SystemTool.Run("apt-ftparchive", "sources pool", workingDirectory: Archive);
         File.WriteAllBytes(Path.Combine(source, "Sources.xz"), SystemTool.Run("xz", "-c", sources));
 
-        byte[] release = SystemTool.Run(
+        var release = SystemTool.Run(
             "apt-ftparchive",
             "-o APT::FTPArchive::Release::Suite=stable -o APT::FTPArchive::Release::Codename=trixie "
             + "-o APT::FTPArchive::Release::Acquire-By-Hash=yes -o APT::FTPArchive::Release::ValidTime=604800 release dists/stable",
@@ -109,7 +109,7 @@ public sealed class AptFtparchiveTests : IDisposable
 
     private void BuildDeb(string package, string version, string poolPath)
     {
-        string tree = Path.Combine(_root, "build", package);
+        var tree = Path.Combine(_root, "build", package);
         Directory.CreateDirectory(Path.Combine(tree, "DEBIAN"));
         Directory.CreateDirectory(Path.Combine(tree, "usr/share/doc", package));
         File.WriteAllText(Path.Combine(tree, "usr/share/doc", package, "README"), $"{package} says hi\n");
@@ -124,15 +124,15 @@ public sealed class AptFtparchiveTests : IDisposable
              - with a line starting with a dash
 
             """);
-        string target = Path.Combine(Archive, poolPath);
+        var target = Path.Combine(Archive, poolPath);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         SystemTool.Run("dpkg-deb", $"--root-owner-group -Zgzip --build \"{tree}\" \"{target}\"");
     }
 
     private void BuildSource()
     {
-        string dir = Path.Combine(Archive, "pool/main/h/hello-p2p");
-        byte[] orig = SystemTool.Run("gzip", "-nc", Encoding.UTF8.GetBytes("original source\n"));
+        var dir = Path.Combine(Archive, "pool/main/h/hello-p2p");
+        var orig = SystemTool.Run("gzip", "-nc", Encoding.UTF8.GetBytes("original source\n"));
         File.WriteAllBytes(Path.Combine(dir, "hello-p2p_1.0.orig.tar.gz"), orig);
         File.WriteAllText(Path.Combine(dir, "hello-p2p_1.0-1.dsc"), $"""
             Format: 3.0 (quilt)
@@ -150,7 +150,7 @@ public sealed class AptFtparchiveTests : IDisposable
     /// <summary>Clear-signs with a throwaway key, as an archive's InRelease is.</summary>
     private byte[] ClearSign(byte[] release)
     {
-        string home = Path.Combine(_root, "gnupg");
+        var home = Path.Combine(_root, "gnupg");
         Directory.CreateDirectory(home);
         if (!OperatingSystem.IsWindows())
         {

@@ -9,7 +9,7 @@ public sealed class ClearsignedMessageStreamTests
     {
         using var stream = new ClearsignedMessageStream(new MemoryStream(Encoding.UTF8.GetBytes(input)), bufferSize);
         using var output = new MemoryStream();
-        byte[] small = new byte[7];
+        var small = new byte[7];
         int n;
         while ((n = stream.Read(small)) > 0)
         {
@@ -26,9 +26,9 @@ public sealed class ClearsignedMessageStreamTests
     {
         // Shaped like `gpg --clearsign` output: lines starting with '-' are dash-escaped.
         string long1 = new('x', 300);
-        string input = $"-----BEGIN PGP SIGNED MESSAGE-----\r\nHash: SHA256\r\n\r\nOrigin: Test\n- - dashed: line\n- -----not a header\nLong: {long1}\n-----BEGIN PGP SIGNATURE-----\n\niHUEARYIAB0WIQRNG6nh5qEaAf6kkyCu5xrUX5E/oAUCawcOjwAKCRCu5xrUX5E/\n=1jJL\n-----END PGP SIGNATURE-----\n";
+        var input = $"-----BEGIN PGP SIGNED MESSAGE-----\r\nHash: SHA256\r\n\r\nOrigin: Test\n- - dashed: line\n- -----not a header\nLong: {long1}\n-----BEGIN PGP SIGNATURE-----\n\niHUEARYIAB0WIQRNG6nh5qEaAf6kkyCu5xrUX5E/oAUCawcOjwAKCRCu5xrUX5E/\n=1jJL\n-----END PGP SIGNATURE-----\n";
 
-        (string text, bool signed) = Strip(input, bufferSize);
+        (var text, var signed) = Strip(input, bufferSize);
 
         Assert.Equal($"Origin: Test\n- dashed: line\n-----not a header\nLong: {long1}\n", text);
         Assert.True(signed);
@@ -37,7 +37,7 @@ public sealed class ClearsignedMessageStreamTests
     [Fact]
     public void Content_after_the_signature_is_not_read()
     {
-        (string text, _) = Strip("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nSuite: a\n-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\nSuite: injected\n", 4096);
+        (var text, _) = Strip("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nSuite: a\n-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\nSuite: injected\n", 4096);
 
         Assert.Equal("Suite: a\n", text);
     }
@@ -47,7 +47,7 @@ public sealed class ClearsignedMessageStreamTests
     {
         const string input = "Origin: Debian\n- odd line\nSHA256:\n aa 1 x";
 
-        (string text, bool signed) = Strip(input, 4096);
+        (var text, var signed) = Strip(input, 4096);
 
         Assert.Equal(input + "\n", text);
         Assert.False(signed);
@@ -56,7 +56,7 @@ public sealed class ClearsignedMessageStreamTests
     [Fact]
     public void Armour_headers_are_dropped_up_to_the_first_empty_line()
     {
-        (string text, _) = Strip("\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\nHash: SHA512\n   \nSuite: b\n", 4096);
+        (var text, _) = Strip("\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\nHash: SHA512\n   \nSuite: b\n", 4096);
 
         Assert.Equal("Suite: b\n", text);
     }

@@ -26,9 +26,9 @@ public sealed class DecompressionTests
     [MemberData(nameof(Tools))]
     public void Files_compressed_by_the_system_tools_read_like_the_plain_file(string tool, string arguments, string suffix)
     {
-        byte[] compressed = SystemTool.Run(tool, arguments, Plain);
+        var compressed = SystemTool.Run(tool, arguments, Plain);
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages{suffix}", compressed);
+        (var result, var entries) = Read($"{Dir}/Packages{suffix}", compressed);
 
         Assert.Equal(500, Expected.Count);
         Assert.Equal(Expected, entries);
@@ -40,9 +40,9 @@ public sealed class DecompressionTests
     public void Input_trickling_in_a_few_bytes_at_a_time_reads_the_same(string tool, string arguments, string suffix)
     {
         byte[] twice = [.. SystemTool.Run(tool, arguments, Plain), .. SystemTool.Run(tool, arguments, Plain)];
-        MetadataFileInfo info = MetadataFile.Classify($"{Dir}/Packages{suffix}")!;
+        var info = MetadataFile.Classify($"{Dir}/Packages{suffix}")!;
 
-        using MetadataReadResult result = MetadataReader.Read(info, new TrickleStream(suffix == ".gz" ? twice[..(twice.Length / 2)] : twice, seed: 3), TestContext.Current.CancellationToken);
+        using var result = MetadataReader.Read(info, new TrickleStream(suffix == ".gz" ? twice[..(twice.Length / 2)] : twice, seed: 3), TestContext.Current.CancellationToken);
         List<IndexedFile> entries = [.. result.Entries];
 
         Assert.True(result.Stats.Completed, result.Stats.Error);
@@ -58,9 +58,9 @@ public sealed class DecompressionTests
     [InlineData(null, null, "Packages.bz2")]
     public void Magic_bytes_win_over_the_declared_compression(string? tool, string? arguments, string name)
     {
-        byte[] content = tool is null ? Plain : SystemTool.Run(tool, arguments!, Plain);
+        var content = tool is null ? Plain : SystemTool.Run(tool, arguments!, Plain);
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/{name}", content);
+        (var result, var entries) = Read($"{Dir}/{name}", content);
 
         Assert.Equal(Expected, entries);
         Assert.True(result.Stats.Completed, result.Stats.Error);
@@ -69,10 +69,10 @@ public sealed class DecompressionTests
     [Fact]
     public void Multi_block_and_concatenated_xz_streams_are_read_whole()
     {
-        byte[] blocks = SystemTool.Run("xz", "-c -T2 --block-size=4KiB", Plain);
+        var blocks = SystemTool.Run("xz", "-c -T2 --block-size=4KiB", Plain);
         byte[] twice = [.. blocks, 0, 0, 0, 0, .. SystemTool.Run("xz", "-c --check=crc32", Plain)];
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages.xz", twice);
+        (var result, var entries) = Read($"{Dir}/Packages.xz", twice);
 
         Assert.True(result.Stats.Completed, result.Stats.Error);
         Assert.Equal([.. Expected, .. Expected], entries);
@@ -81,9 +81,9 @@ public sealed class DecompressionTests
     [Fact]
     public void Concatenated_bzip2_streams_are_read_whole()
     {
-        byte[] compressed = SystemTool.Run("bzip2", "-c", Plain);
+        var compressed = SystemTool.Run("bzip2", "-c", Plain);
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages.bz2", [.. compressed, .. compressed]);
+        (var result, var entries) = Read($"{Dir}/Packages.bz2", [.. compressed, .. compressed]);
 
         Assert.True(result.Stats.Completed, result.Stats.Error);
         Assert.Equal(1000, entries.Count);
@@ -93,11 +93,11 @@ public sealed class DecompressionTests
     [MemberData(nameof(Tools))]
     public void A_truncated_compressed_file_fails_after_the_entries_before_the_cut(string tool, string arguments, string suffix)
     {
-        byte[] compressed = SystemTool.Run(tool, arguments, Plain);
+        var compressed = SystemTool.Run(tool, arguments, Plain);
 
-        foreach (int length in new[] { compressed.Length / 2, compressed.Length - 3, compressed.Length - 1 })
+        foreach (var length in new[] { compressed.Length / 2, compressed.Length - 3, compressed.Length - 1 })
         {
-            (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages{suffix}", compressed[..length]);
+            (var result, var entries) = Read($"{Dir}/Packages{suffix}", compressed[..length]);
 
             Assert.True(result.Stats.Failed, $"{tool} cut to {length} of {compressed.Length} bytes was not reported");
             Assert.False(result.Stats.Completed);
@@ -108,9 +108,9 @@ public sealed class DecompressionTests
     [Fact]
     public void OpenDecompressed_streams_the_content()
     {
-        byte[] compressed = SystemTool.Run("xz", "-c", Plain);
+        var compressed = SystemTool.Run("xz", "-c", Plain);
 
-        using Stream content = MetadataFile.OpenDecompressed(new MemoryStream(compressed), Compression.Xz);
+        using var content = MetadataFile.OpenDecompressed(new MemoryStream(compressed), Compression.Xz);
         using var output = new MemoryStream();
         content.CopyTo(output);
 
@@ -133,7 +133,7 @@ public sealed class DecompressionTests
     [Fact]
     public void An_empty_gzip_file_is_valid()
     {
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages.gz", SystemTool.Run("gzip", "-c", []));
+        (var result, var entries) = Read($"{Dir}/Packages.gz", SystemTool.Run("gzip", "-c", []));
 
         Assert.Empty(entries);
         Assert.True(result.Stats.Completed, result.Stats.Error);
@@ -146,7 +146,7 @@ public sealed class DecompressionTests
     [InlineData("Packages.lzma", new byte[] { 0x5D, 0, 0, 0x80, 0, 0xFF, 0xFF, 0xFF })]
     public void Unsupported_compression_is_a_failed_result(string name, byte[] content)
     {
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/{name}", content);
+        (var result, var entries) = Read($"{Dir}/{name}", content);
 
         Assert.Empty(entries);
         Assert.True(result.Stats.Failed);
@@ -157,9 +157,9 @@ public sealed class DecompressionTests
     public void A_multi_member_gzip_file_is_read_but_flagged()
     {
         // The trailer check cannot tell a second member from a truncated first one; archives do not publish such files.
-        byte[] member = SystemTool.Run("gzip", "-c", Plain);
+        var member = SystemTool.Run("gzip", "-c", Plain);
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages.gz", [.. member, .. member]);
+        (var result, var entries) = Read($"{Dir}/Packages.gz", [.. member, .. member]);
 
         Assert.Equal(1000, entries.Count);
         Assert.True(result.Stats.Failed);

@@ -12,7 +12,7 @@ public sealed class HostileInputTests
 
     private static byte[] RandomBytes(int length, int seed)
     {
-        byte[] bytes = new byte[length];
+        var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
@@ -27,7 +27,7 @@ public sealed class HostileInputTests
     [InlineData("Release")]
     public void Garbage_reads_as_nothing(string name)
     {
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/{name}", RandomBytes(1 << 20, 1));
+        (var result, var entries) = Read($"{Dir}/{name}", RandomBytes(1 << 20, 1));
 
         Assert.Empty(entries);
         Assert.True(result.Stats.Completed);
@@ -39,9 +39,9 @@ public sealed class HostileInputTests
     [InlineData(new byte[] { (byte)'B', (byte)'Z', (byte)'h', (byte)'9' })]
     public void Garbage_behind_a_compression_magic_fails_cleanly(byte[] magic)
     {
-        for (int seed = 0; seed < 20; seed++)
+        for (var seed = 0; seed < 20; seed++)
         {
-            (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages.xz", [.. magic, .. RandomBytes(4096, seed)]);
+            (var result, var entries) = Read($"{Dir}/Packages.xz", [.. magic, .. RandomBytes(4096, seed)]);
 
             Assert.Empty(entries);
             Assert.True(result.Stats.Failed);
@@ -51,16 +51,16 @@ public sealed class HostileInputTests
     [Fact]
     public void Flipped_bits_in_xz_data_fail_cleanly_or_yield_only_well_formed_entries()
     {
-        byte[] plain = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => PackagesStanza($"p{i}", "1", $"pool/p{i}.deb", i, Hash($"p{i}")))));
-        byte[] compressed = SystemTool.Run("xz", "-c", plain);
+        var plain = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => PackagesStanza($"p{i}", "1", $"pool/p{i}.deb", i, Hash($"p{i}")))));
+        var compressed = SystemTool.Run("xz", "-c", plain);
         var random = new Random(7);
 
-        for (int round = 0; round < 30; round++)
+        for (var round = 0; round < 30; round++)
         {
-            byte[] damaged = (byte[])compressed.Clone();
+            var damaged = (byte[])compressed.Clone();
             damaged[random.Next(12, damaged.Length)] ^= (byte)(1 << random.Next(8));
 
-            (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages.xz", damaged);
+            (var result, var entries) = Read($"{Dir}/Packages.xz", damaged);
 
             Assert.True(result.Stats.Failed || result.Stats.Completed);
             Assert.All(entries, e => Assert.Matches("^debian/[ -~]+$", e.Path));
@@ -72,16 +72,16 @@ public sealed class HostileInputTests
     [InlineData(36, true)] // 1 GiB: accepted, but nothing that large may be allocated up front
     public void An_xz_header_claiming_a_huge_dictionary_is_harmless(byte dictionarySize, bool readable)
     {
-        byte[] plain = Encoding.UTF8.GetBytes(PackagesStanza("a", "1", "pool/a.deb", 1, Hash("a")));
-        byte[] xz = SystemTool.Run("xz", "-c -T1", plain);
-        int headerLength = (xz[12] + 1) * 4;
-        Span<byte> header = xz.AsSpan(12, headerLength);
-        int filter = header.IndexOf((ReadOnlySpan<byte>)[0x21, 0x01]);
+        var plain = Encoding.UTF8.GetBytes(PackagesStanza("a", "1", "pool/a.deb", 1, Hash("a")));
+        var xz = SystemTool.Run("xz", "-c -T1", plain);
+        var headerLength = (xz[12] + 1) * 4;
+        var header = xz.AsSpan(12, headerLength);
+        var filter = header.IndexOf((ReadOnlySpan<byte>)[0x21, 0x01]);
         header[filter + 2] = dictionarySize;
         BitConverter.TryWriteBytes(header[^4..], Crc32(header[..^4]));
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages.xz", xz);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        (var result, var entries) = Read($"{Dir}/Packages.xz", xz);
 
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 256 << 20);
         Assert.Equal(readable, result.Stats.Completed);
@@ -90,11 +90,11 @@ public sealed class HostileInputTests
 
     private static uint Crc32(ReadOnlySpan<byte> data)
     {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
+        var crc = 0xFFFFFFFF;
+        foreach (var b in data)
         {
             crc ^= b;
-            for (int bit = 0; bit < 8; bit++)
+            for (var bit = 0; bit < 8; bit++)
             {
                 crc = (crc >> 1) ^ (0xEDB88320 & (0 - (crc & 1)));
             }
@@ -108,9 +108,9 @@ public sealed class HostileInputTests
     {
         byte[] content = [.. Encoding.ASCII.GetBytes("X-Junk: "), .. Enumerable.Repeat((byte)'a', 50 << 20)];
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Packages", content);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        (var result, var entries) = Read($"{Dir}/Packages", content);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Empty(entries);
         Assert.True(result.Stats.Completed);
@@ -121,9 +121,9 @@ public sealed class HostileInputTests
     public void An_endless_wanted_field_is_dropped_at_the_value_limit()
     {
         byte[] content = [.. Encoding.ASCII.GetBytes("Filename: "), .. Enumerable.Repeat((byte)'a', 3 << 20), .. Encoding.ASCII.GetBytes($"\nSize: 1\nSHA256: {Hash("x")}\n")];
-        MetadataFileInfo info = MetadataFile.Classify($"{Dir}/Packages")!;
+        var info = MetadataFile.Classify($"{Dir}/Packages")!;
 
-        using MetadataReadResult result = MetadataReader.Read(info, new MemoryStream(content), 4096, 1 << 20, CancellationToken.None);
+        using var result = MetadataReader.Read(info, new MemoryStream(content), 4096, 1 << 20, CancellationToken.None);
 
         Assert.Empty(result.Entries);
         Assert.Equal(1, result.Stats.SkippedEntries);
@@ -133,10 +133,10 @@ public sealed class HostileInputTests
     [Fact]
     public void A_stream_that_breaks_mid_file_is_a_failed_result()
     {
-        byte[] plain = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 100).Select(i => PackagesStanza($"p{i}", "1", $"pool/p{i}.deb", i, Hash($"p{i}")))));
-        MetadataFileInfo info = MetadataFile.Classify($"{Dir}/Packages")!;
+        var plain = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 100).Select(i => PackagesStanza($"p{i}", "1", $"pool/p{i}.deb", i, Hash($"p{i}")))));
+        var info = MetadataFile.Classify($"{Dir}/Packages")!;
 
-        using MetadataReadResult result = MetadataReader.Read(info, new BreakingStream(plain, plain.Length / 2), 4096, 1 << 20, CancellationToken.None);
+        using var result = MetadataReader.Read(info, new BreakingStream(plain, plain.Length / 2), 4096, 1 << 20, CancellationToken.None);
         List<IndexedFile> entries = [.. result.Entries];
 
         Assert.InRange(entries.Count, 40, 60);
@@ -146,14 +146,14 @@ public sealed class HostileInputTests
     [Fact]
     public void Cancellation_stops_the_parse()
     {
-        byte[] plain = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 1000).Select(i => PackagesStanza($"p{i}", "1", $"pool/p{i}.deb", i, Hash($"p{i}")))));
+        var plain = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 1000).Select(i => PackagesStanza($"p{i}", "1", $"pool/p{i}.deb", i, Hash($"p{i}")))));
         using var cancellation = new CancellationTokenSource();
-        MetadataFileInfo info = MetadataFile.Classify($"{Dir}/Packages")!;
-        using MetadataReadResult result = MetadataReader.Read(info, new MemoryStream(plain), 4096, 1 << 20, cancellation.Token);
+        var info = MetadataFile.Classify($"{Dir}/Packages")!;
+        using var result = MetadataReader.Read(info, new MemoryStream(plain), 4096, 1 << 20, cancellation.Token);
 
         Assert.Throws<OperationCanceledException>(() =>
         {
-            foreach (IndexedFile _ in result.Entries)
+            foreach (var _ in result.Entries)
             {
                 cancellation.Cancel();
             }
@@ -163,7 +163,7 @@ public sealed class HostileInputTests
     [Fact]
     public void Entries_can_be_enumerated_only_once()
     {
-        (MetadataReadResult result, _) = Read($"{Dir}/Packages", PackagesStanza("a", "1", "pool/a.deb", 1, Hash("a")));
+        (var result, _) = Read($"{Dir}/Packages", PackagesStanza("a", "1", "pool/a.deb", 1, Hash("a")));
 
         Assert.Throws<InvalidOperationException>(() => result.Entries.ToList());
     }
@@ -180,7 +180,7 @@ public sealed class HostileInputTests
                 throw new IOException("connection reset");
             }
 
-            int n = Math.Min(buffer.Length, breakAt - _position);
+            var n = Math.Min(buffer.Length, breakAt - _position);
             content.AsSpan(_position, n).CopyTo(buffer);
             _position += n;
             return n;

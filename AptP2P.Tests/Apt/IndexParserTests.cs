@@ -10,10 +10,10 @@ public sealed class IndexParserTests
     [Fact]
     public void Packages_entries_are_paths_under_the_archive_root()
     {
-        string text = PackagesStanza("hello", "2.10-3", "pool/main/h/hello/hello_2.10-3_amd64.deb", 53084, Hash("hello"))
+        var text = PackagesStanza("hello", "2.10-3", "pool/main/h/hello/hello_2.10-3_amd64.deb", 53084, Hash("hello"))
             + PackagesStanza("libstdc++6", "12.2.0-14", "pool/main/g/gcc-12/libstdc++6_12.2.0-14_amd64.deb", 613240, Hash("libstdc").ToUpperInvariant());
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read("debian/dists/bookworm/main/binary-amd64/Packages", text);
+        (var result, var entries) = Read("debian/dists/bookworm/main/binary-amd64/Packages", text);
 
         Assert.Equal(
             [
@@ -27,8 +27,8 @@ public sealed class IndexParserTests
     [Fact]
     public void Packages_stanzas_missing_a_field_or_with_a_bad_value_are_skipped_and_counted()
     {
-        string good = PackagesStanza("good", "1", "pool/main/g/good/good_1_amd64.deb", 1, Hash("good"));
-        string text = good
+        var good = PackagesStanza("good", "1", "pool/main/g/good/good_1_amd64.deb", 1, Hash("good"));
+        var text = good
             + "Package: no-hash\nFilename: pool/a.deb\nSize: 1\n\n"
             + "Package: no-size\nFilename: pool/b.deb\nSHA256: " + Hash("b") + "\n\n"
             + "Package: no-file\nSize: 1\nSHA256: " + Hash("c") + "\n\n"
@@ -37,7 +37,7 @@ public sealed class IndexParserTests
             + PackagesStanza("negative", "1", "pool/f.deb", -1, Hash("f"))
             + "Package: words\nFilename: pool/g.deb\nSize: 12 bytes\nSHA256: " + Hash("g") + "\n\n";
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read("debian/dists/sid/main/binary-amd64/Packages", text);
+        (var result, var entries) = Read("debian/dists/sid/main/binary-amd64/Packages", text);
 
         Assert.Equal("debian/pool/main/g/good/good_1_amd64.deb", Assert.Single(entries).Path);
         Assert.Equal(new ParseStats(8, 1, 7, 0, true, null), result.Stats);
@@ -50,7 +50,7 @@ public sealed class IndexParserTests
     [InlineData("pool/main/ü/ü.deb", "debian/pool/main/ü/ü.deb")]
     public void Packages_filenames_are_normalised(string filename, string expected)
     {
-        (_, List<IndexedFile> entries) = Read("debian/dists/sid/main/binary-amd64/Packages", PackagesStanza("a", "1", filename, 1, Hash("a")));
+        (_, var entries) = Read("debian/dists/sid/main/binary-amd64/Packages", PackagesStanza("a", "1", filename, 1, Hash("a")));
 
         Assert.Equal(expected, Assert.Single(entries).Path);
     }
@@ -66,7 +66,7 @@ public sealed class IndexParserTests
     [InlineData("./")]
     public void Packages_filenames_escaping_the_archive_are_skipped(string filename)
     {
-        (MetadataReadResult result, List<IndexedFile> entries) = Read("debian/dists/sid/main/binary-amd64/Packages", PackagesStanza("a", "1", filename, 1, Hash("a")));
+        (var result, var entries) = Read("debian/dists/sid/main/binary-amd64/Packages", PackagesStanza("a", "1", filename, 1, Hash("a")));
 
         Assert.Empty(entries);
         Assert.Equal(1, result.Stats.SkippedEntries);
@@ -77,7 +77,7 @@ public sealed class IndexParserTests
     {
         byte[] text = [.. Encoding.UTF8.GetBytes("Filename: pool/a"), 0xC3, 0x28, .. Encoding.UTF8.GetBytes($".deb\nSize: 1\nSHA256: {Hash("a")}\n")];
 
-        (_, List<IndexedFile> entries) = Read("debian/dists/sid/main/binary-amd64/Packages", text);
+        (_, var entries) = Read("debian/dists/sid/main/binary-amd64/Packages", text);
 
         Assert.Empty(entries);
     }
@@ -85,7 +85,7 @@ public sealed class IndexParserTests
     [Fact]
     public void A_flat_repository_lists_files_next_to_its_Packages()
     {
-        (_, List<IndexedFile> entries) = Read("repo/deb/Packages.gz", PackagesStanza("a", "1", "./a_1_amd64.deb", 1, Hash("a")));
+        (_, var entries) = Read("repo/deb/Packages.gz", PackagesStanza("a", "1", "./a_1_amd64.deb", 1, Hash("a")));
 
         Assert.Equal("repo/deb/a_1_amd64.deb", Assert.Single(entries).Path);
     }
@@ -95,7 +95,7 @@ public sealed class IndexParserTests
     [InlineData(64 * 1024)]
     public void Sources_list_every_checksummed_file_in_the_package_directory(int bufferSize)
     {
-        (MetadataReadResult result, List<IndexedFile> entries) = Read("debian/dists/bookworm/main/source/Sources.xz", Sources, bufferSize);
+        (var result, var entries) = Read("debian/dists/bookworm/main/source/Sources.xz", Sources, bufferSize);
 
         Assert.Equal(
             [
@@ -113,9 +113,9 @@ public sealed class IndexParserTests
     [Fact]
     public void Sources_lines_with_bad_hashes_or_unsafe_names_are_skipped_one_by_one()
     {
-        string text = $"Directory: pool/main/a/a\nChecksums-Sha256:\n {Hash("1")} 10 a.dsc\n nothex 10 b.dsc\n {Hash("2")} 10 ../../c.dsc\n {Hash("3")} 10\n {Hash("4")} 10 d.dsc extra\n {Hash("5")} 10 e.dsc\n\nPackage: no-directory\nChecksums-Sha256:\n {Hash("6")} 1 f.dsc\n";
+        var text = $"Directory: pool/main/a/a\nChecksums-Sha256:\n {Hash("1")} 10 a.dsc\n nothex 10 b.dsc\n {Hash("2")} 10 ../../c.dsc\n {Hash("3")} 10\n {Hash("4")} 10 d.dsc extra\n {Hash("5")} 10 e.dsc\n\nPackage: no-directory\nChecksums-Sha256:\n {Hash("6")} 1 f.dsc\n";
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read("debian/dists/sid/main/source/Sources", text);
+        (var result, var entries) = Read("debian/dists/sid/main/source/Sources", text);
 
         Assert.Equal(["debian/pool/main/a/a/a.dsc", "debian/pool/main/a/a/e.dsc"], entries.Select(e => e.Path));
         Assert.Equal(5, result.Stats.SkippedEntries);
@@ -126,7 +126,7 @@ public sealed class IndexParserTests
     {
         const string Dir = "debian/dists/bookworm-updates/main/binary-amd64/Packages.diff";
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Dir}/Index", DiffIndex);
+        (var result, var entries) = Read($"{Dir}/Index", DiffIndex);
 
         Assert.Equal(
             [

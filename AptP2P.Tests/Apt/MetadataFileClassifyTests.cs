@@ -13,7 +13,7 @@ public sealed class MetadataFileClassifyTests
     [InlineData("debian/dists/bookworm/main/binary-amd64/Release", "debian/dists/bookworm/main/binary-amd64", "debian/dists/bookworm/main/binary-amd64")]
     public void Release_files_of_one_suite_share_the_suite_directory_as_source(string path, string source, string baseDirectory)
     {
-        MetadataFileInfo? info = MetadataFile.Classify(path);
+        var info = MetadataFile.Classify(path);
 
         Assert.NotNull(info);
         Assert.Equal(MetadataKind.Release, info.Kind);
@@ -34,7 +34,7 @@ public sealed class MetadataFileClassifyTests
     public void Packages_and_Sources_in_a_dists_layout_are_relative_to_the_archive_root(
         string path, MetadataKind kind, Compression compression, string source, string baseDirectory)
     {
-        MetadataFileInfo? info = MetadataFile.Classify(path);
+        var info = MetadataFile.Classify(path);
 
         Assert.Equal(new MetadataFileInfo(path, kind, compression, source, baseDirectory), info);
     }
@@ -46,7 +46,7 @@ public sealed class MetadataFileClassifyTests
     [InlineData("repo/InRelease", MetadataKind.Release, "repo", "repo")]
     public void A_flat_repository_is_relative_to_the_index_directory(string path, MetadataKind kind, string source, string baseDirectory)
     {
-        MetadataFileInfo? info = MetadataFile.Classify(path);
+        var info = MetadataFile.Classify(path);
 
         Assert.NotNull(info);
         Assert.Equal(kind, info.Kind);
@@ -60,7 +60,7 @@ public sealed class MetadataFileClassifyTests
     [InlineData("debian/dists/bookworm-updates/main/binary-amd64/Packages.diff/Index.gz", Compression.Gzip)]
     public void A_pdiff_Index_is_relative_to_its_diff_directory(string path, Compression compression)
     {
-        MetadataFileInfo? info = MetadataFile.Classify(path);
+        var info = MetadataFile.Classify(path);
 
         Assert.NotNull(info);
         Assert.Equal(MetadataKind.DiffIndex, info.Kind);
@@ -75,7 +75,7 @@ public sealed class MetadataFileClassifyTests
     [InlineData("debian/dists/bookworm/main/source/Sources.lz4")]
     public void Compressions_we_cannot_decode_are_recognised_as_unsupported(string path)
     {
-        MetadataFileInfo? info = MetadataFile.Classify(path);
+        var info = MetadataFile.Classify(path);
 
         Assert.NotNull(info);
         Assert.Equal(Compression.Unsupported, info.Compression);

@@ -16,8 +16,8 @@ internal static class MetadataSamples
 
     public static (MetadataReadResult Result, List<IndexedFile> Entries) Read(string mirrorPath, byte[] content, int bufferSize = 64 * 1024)
     {
-        MetadataFileInfo info = MetadataFile.Classify(mirrorPath) ?? throw new ArgumentException($"{mirrorPath} is not metadata.", nameof(mirrorPath));
-        MetadataReadResult result = MetadataReader.Read(info, new MemoryStream(content), bufferSize, ControlFileReader.DefaultMaxValueLength, CancellationToken.None);
+        var info = MetadataFile.Classify(mirrorPath) ?? throw new ArgumentException($"{mirrorPath} is not metadata.", nameof(mirrorPath));
+        var result = MetadataReader.Read(info, new MemoryStream(content), bufferSize, ControlFileReader.DefaultMaxValueLength, CancellationToken.None);
         return (result, result.Entries.ToList());
     }
 

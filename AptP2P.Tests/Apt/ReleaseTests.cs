@@ -11,7 +11,7 @@ public sealed class ReleaseTests
     [Fact]
     public void Header_fields_are_read()
     {
-        (MetadataReadResult result, _) = Read($"{Suite}/Release", Release(acquireByHash: true));
+        (var result, _) = Read($"{Suite}/Release", Release(acquireByHash: true));
 
         Assert.Equal(
             new ReleaseInfo(
@@ -26,7 +26,7 @@ public sealed class ReleaseTests
     [Fact]
     public void Sha256_entries_are_listed_under_the_suite_directory_and_other_hashes_ignored()
     {
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Suite}/Release", Release(acquireByHash: false));
+        (var result, var entries) = Read($"{Suite}/Release", Release(acquireByHash: false));
 
         Assert.Equal(8, entries.Count);
         Assert.Contains(new IndexedFile($"{Suite}/main/binary-amd64/Packages.xz", Hash("packages.xz"), 8786160), entries);
@@ -38,7 +38,7 @@ public sealed class ReleaseTests
     [Fact]
     public void Acquire_by_hash_adds_the_by_hash_path_of_every_entry()
     {
-        (_, List<IndexedFile> entries) = Read($"{Suite}/Release", Release(acquireByHash: true));
+        (_, var entries) = Read($"{Suite}/Release", Release(acquireByHash: true));
 
         Assert.Equal(16, entries.Count);
         Assert.Contains(new IndexedFile($"{Suite}/main/binary-amd64/by-hash/SHA256/{Hash("packages.xz")}", Hash("packages.xz"), 8786160), entries);
@@ -49,9 +49,9 @@ public sealed class ReleaseTests
     [Fact]
     public void Acquire_by_hash_after_the_hash_list_still_counts()
     {
-        string text = Release(acquireByHash: false).Replace("Acquire-By-Hash: no\n", "", StringComparison.Ordinal) + "\nAcquire-By-Hash: yes\n";
+        var text = Release(acquireByHash: false).Replace("Acquire-By-Hash: no\n", "", StringComparison.Ordinal) + "\nAcquire-By-Hash: yes\n";
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Suite}/Release", text);
+        (var result, var entries) = Read($"{Suite}/Release", text);
 
         Assert.True(result.Release!.AcquireByHash);
         Assert.Equal(16, entries.Count);
@@ -60,7 +60,7 @@ public sealed class ReleaseTests
     [Fact]
     public void InRelease_armour_is_stripped_and_dash_escaping_undone()
     {
-        string text = $"""
+        var text = $"""
             -----BEGIN PGP SIGNED MESSAGE-----
             Hash: SHA512
 
@@ -78,7 +78,7 @@ public sealed class ReleaseTests
             -----END PGP SIGNATURE-----
             """;
 
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Suite}/InRelease", text);
+        (var result, var entries) = Read($"{Suite}/InRelease", text);
 
         Assert.Equal("stable", result.Release!.Suite);
         Assert.Equal(1, result.Stats.MalformedLines);
@@ -93,7 +93,7 @@ public sealed class ReleaseTests
     [Fact]
     public void A_Release_without_dates_or_hashes_yields_an_empty_header()
     {
-        (MetadataReadResult result, List<IndexedFile> entries) = Read($"{Suite}/main/binary-amd64/Release", "Archive: stable\nOrigin: Debian\nComponent: main\nArchitecture: amd64\n");
+        (var result, var entries) = Read($"{Suite}/main/binary-amd64/Release", "Archive: stable\nOrigin: Debian\nComponent: main\nArchitecture: amd64\n");
 
         Assert.Equal(new ReleaseInfo(null, null, null, null, false), result.Release);
         Assert.Empty(entries);

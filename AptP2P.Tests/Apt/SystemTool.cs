@@ -29,8 +29,8 @@ internal static class SystemTool
         using (process)
         {
             var output = new MemoryStream();
-            Task copyOut = process.StandardOutput.BaseStream.CopyToAsync(output);
-            Task<string> errors = process.StandardError.ReadToEndAsync();
+            var copyOut = process.StandardOutput.BaseStream.CopyToAsync(output);
+            var errors = process.StandardError.ReadToEndAsync();
             if (input is not null)
             {
                 process.StandardInput.BaseStream.Write(input);

@@ -11,7 +11,7 @@ internal sealed class TrickleStream(byte[] content, int seed) : ReadOnlyStream
 
     public override int Read(Span<byte> buffer)
     {
-        int n = Math.Min(Math.Min(buffer.Length, _random.Next(1, 8)), content.Length - _position);
+        var n = Math.Min(Math.Min(buffer.Length, _random.Next(1, 8)), content.Length - _position);
         content.AsSpan(_position, n).CopyTo(buffer);
         _position += n;
         return n;

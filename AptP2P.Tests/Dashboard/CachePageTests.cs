@@ -1,8 +1,8 @@
 using AptP2P.Engine.Stats;
-using CacheView = AptP2P.Web.Dashboard.Pages.Cache;
 using Bunit;
 using MudBlazor;
 using static AptP2P.Tests.Dashboard.SampleStatistics;
+using CacheView = AptP2P.Web.Dashboard.Pages.Cache;
 
 namespace AptP2P.Tests.Dashboard;
 

@@ -1,9 +1,9 @@
 using AptP2P.Engine;
 using AptP2P.Engine.Dht;
 using AptP2P.Web.Dashboard.Components;
-using DhtView = AptP2P.Web.Dashboard.Pages.Dht;
 using Bunit;
 using static AptP2P.Tests.Dashboard.SampleStatistics;
+using DhtView = AptP2P.Web.Dashboard.Pages.Dht;
 
 namespace AptP2P.Tests.Dashboard;
 

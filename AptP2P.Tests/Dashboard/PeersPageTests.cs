@@ -1,6 +1,6 @@
-using PeersView = AptP2P.Web.Dashboard.Pages.Peers;
 using Bunit;
 using static AptP2P.Tests.Dashboard.SampleStatistics;
+using PeersView = AptP2P.Web.Dashboard.Pages.Peers;
 
 namespace AptP2P.Tests.Dashboard;
 

@@ -1,7 +1,7 @@
 using AptP2P.Engine.Stats;
-using TransfersView = AptP2P.Web.Dashboard.Pages.Transfers;
 using Bunit;
 using static AptP2P.Tests.Dashboard.SampleStatistics;
+using TransfersView = AptP2P.Web.Dashboard.Pages.Transfers;
 
 namespace AptP2P.Tests.Dashboard;
 

@@ -155,8 +155,11 @@ public sealed class BencodeTests
             random.NextBytes(buffer.AsSpan(0, length));
             // Bias towards bencode's alphabet so that parsing goes deep, not just fails on the first byte.
             for (var j = 0; j < length; j++)
+            {
                 if (random.Next(3) > 0)
                     buffer[j] = (byte)"ilde0123456789:-"[random.Next(16)];
+            }
+
             if (BencodeDocument.TryParse(buffer.AsMemory(0, length), out var document, out _))
             {
                 parsed++;

@@ -40,8 +40,10 @@ public sealed class LibtorrentCluster : IAsyncLifetime
         _process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
+            {
                 lock (_stderr)
                     _stderr.AppendLine(e.Data);
+            }
         };
         _process.BeginErrorReadLine();
         var ready = await ReadLineAsync(TimeSpan.FromSeconds(30));

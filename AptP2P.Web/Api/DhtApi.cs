@@ -35,8 +35,10 @@ public static class DhtApi
         string key, HttpContext context, IDht dht, TimeProvider time)
     {
         if (!TryParseKey(key, out var infoHash))
+        {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed key",
                 detail: "The key is a 40-hex-digit info-hash or a 64-hex-digit SHA-256.");
+        }
 
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         limit.CancelAfter(LookupLimit);

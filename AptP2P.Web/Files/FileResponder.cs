@@ -35,7 +35,7 @@ internal static class FileResponder
         }
 
         long start = 0;
-        long? length = plan.Length;
+        var length = plan.Length;
         if (plan.Length is { } total)
         {
             headers.AcceptRanges = "bytes";

@@ -27,7 +27,7 @@ internal sealed class ConcatenatedXzStream : ReadOnlyStream
 
         while (true)
         {
-            int n = _current.Read(buffer);
+            var n = _current.Read(buffer);
             if (n > 0 || !StartNextStream())
             {
                 return n;
@@ -41,7 +41,7 @@ internal sealed class ConcatenatedXzStream : ReadOnlyStream
         Span<byte> word = stackalloc byte[4];
         while (true)
         {
-            int n = _raw.Read(word);
+            var n = _raw.Read(word);
             if (n == 0)
             {
                 return false;

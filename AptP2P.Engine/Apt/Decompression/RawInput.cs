@@ -68,14 +68,14 @@ internal sealed class RawInput : ReadOnlyStream
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
-        int total = 0;
+        var total = 0;
         while (total < buffer.Length)
         {
             if (_start == _end && buffer.Length - total >= _buffer.Length / 2)
             {
                 // A reader with a buffer about as large as ours gains nothing from a copy through
                 // it. Only small reads are ever unread, so bypassing the look-behind is safe.
-                int direct = ReadInner(buffer[total..]);
+                var direct = ReadInner(buffer[total..]);
                 if (direct == 0)
                 {
                     break;
@@ -90,7 +90,7 @@ internal sealed class RawInput : ReadOnlyStream
                 break;
             }
 
-            int n = Math.Min(buffer.Length - total, _end - _start);
+            var n = Math.Min(buffer.Length - total, _end - _start);
             _buffer.AsSpan(_start, n).CopyTo(buffer[total..]);
             _start += n;
             total += n;
@@ -107,18 +107,18 @@ internal sealed class RawInput : ReadOnlyStream
 
     private bool Fill()
     {
-        int keep = Math.Min(LookBehind, _end);
+        var keep = Math.Min(LookBehind, _end);
         _buffer.AsSpan(_end - keep, keep).CopyTo(_buffer);
         _start = _end = keep;
 
-        int n = ReadInner(_buffer.AsSpan(keep));
+        var n = ReadInner(_buffer.AsSpan(keep));
         _end += n;
         return n > 0;
     }
 
     private int ReadInner(Span<byte> buffer)
     {
-        int n = _inner.Read(buffer);
+        var n = _inner.Read(buffer);
         if (n == 0)
         {
             ReachedEnd = true;

@@ -82,8 +82,8 @@ internal sealed class ArchivePathBuilder
 
         while (!relative.IsEmpty)
         {
-            int slash = relative.IndexOf((byte)'/');
-            ReadOnlySpan<byte> segment = slash < 0 ? relative : relative[..slash];
+            var slash = relative.IndexOf((byte)'/');
+            var segment = slash < 0 ? relative : relative[..slash];
             relative = slash < 0 ? default : relative[(slash + 1)..];
             if (segment.IsEmpty || segment.SequenceEqual("."u8))
             {

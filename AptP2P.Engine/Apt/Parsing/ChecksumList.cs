@@ -16,8 +16,8 @@ internal static class ChecksumList
     {
         while (position < value.Length)
         {
-            ReadOnlySpan<byte> rest = value[position..];
-            int lineFeed = rest.IndexOf((byte)'\n');
+            var rest = value[position..];
+            var lineFeed = rest.IndexOf((byte)'\n');
             line = lineFeed < 0 ? rest : rest[..lineFeed];
             position += lineFeed < 0 ? rest.Length : lineFeed + 1;
             if (!line.IsEmpty)
@@ -44,12 +44,12 @@ internal static class ChecksumList
         out IndexedFile? entry)
     {
         entry = null;
-        if (!TryReadLine(list, ref position, out ReadOnlySpan<byte> line))
+        if (!TryReadLine(list, ref position, out var line))
         {
             return false;
         }
 
-        if (TryParseLine(line, out ReadOnlySpan<byte> sha256, out long size, out ReadOnlySpan<byte> name)
+        if (TryParseLine(line, out var sha256, out var size, out var name)
             && paths.TryBuild(directory, name) is { } path)
         {
             entry = new IndexedFile(path, Sha256Hex.ToCanonical(sha256), size);
@@ -70,7 +70,7 @@ internal static class ChecksumList
         name = default;
         return TryTakeWord(ref line, out sha256)
             && Sha256Hex.IsValid(sha256)
-            && TryTakeWord(ref line, out ReadOnlySpan<byte> sizeText)
+            && TryTakeWord(ref line, out var sizeText)
             && TryParseSize(sizeText, out size)
             && TryTakeWord(ref line, out name)
             && line.IsEmpty;
@@ -85,9 +85,9 @@ internal static class ChecksumList
             return false;
         }
 
-        foreach (byte b in text)
+        foreach (var b in text)
         {
-            uint digit = (uint)(b - '0');
+            var digit = (uint)(b - '0');
             if (digit > 9)
             {
                 return false;
@@ -102,7 +102,7 @@ internal static class ChecksumList
     private static bool TryTakeWord(scoped ref ReadOnlySpan<byte> text, out ReadOnlySpan<byte> word)
     {
         text = text.TrimStart(" \t"u8);
-        int end = text.IndexOfAny(" \t"u8);
+        var end = text.IndexOfAny(" \t"u8);
         word = end < 0 ? text : text[..end];
         text = end < 0 ? default : text[end..].TrimStart(" \t"u8);
         return !word.IsEmpty;

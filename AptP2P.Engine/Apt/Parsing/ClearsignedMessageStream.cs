@@ -50,7 +50,7 @@ internal sealed class ClearsignedMessageStream : ReadOnlyStream
 
         while (_pendingStart == _pendingEnd)
         {
-            if (_part == Part.End || !_lines.TryRead(out ReadOnlySpan<byte> piece, out bool startsLine, out bool endsLine))
+            if (_part == Part.End || !_lines.TryRead(out var piece, out var startsLine, out var endsLine))
             {
                 _part = Part.End;
                 return 0;
@@ -67,7 +67,7 @@ internal sealed class ClearsignedMessageStream : ReadOnlyStream
             }
         }
 
-        int n = Math.Min(buffer.Length, _pendingEnd - _pendingStart);
+        var n = Math.Min(buffer.Length, _pendingEnd - _pendingStart);
         _pending.AsSpan(_pendingStart, n).CopyTo(buffer);
         _pendingStart += n;
         return n;
@@ -76,7 +76,7 @@ internal sealed class ClearsignedMessageStream : ReadOnlyStream
     /// <returns>Whether the line belongs to the message.</returns>
     private bool StartLine(ref ReadOnlySpan<byte> piece, bool endsLine)
     {
-        bool blank = endsLine && piece.TrimEnd(" \t\r"u8).IsEmpty;
+        var blank = endsLine && piece.TrimEnd(" \t\r"u8).IsEmpty;
         switch (_part)
         {
             case Part.Start when blank:
@@ -109,7 +109,7 @@ internal sealed class ClearsignedMessageStream : ReadOnlyStream
 
     private void Keep(ReadOnlySpan<byte> piece, bool endsLine)
     {
-        int needed = piece.Length + 1;
+        var needed = piece.Length + 1;
         if (_pending.Length < needed)
         {
             ArrayPool<byte>.Shared.Return(_pending);

@@ -26,8 +26,8 @@ internal sealed class ControlFields
     /// <summary>The position of <paramref name="name"/> in the list, or -1. Field names are case-insensitive.</summary>
     public int IndexOf(ReadOnlySpan<byte> name)
     {
-        byte[][] names = _names;
-        for (int i = 0; i < names.Length; i++)
+        var names = _names;
+        for (var i = 0; i < names.Length; i++)
         {
             if (names[i].Length == name.Length && Ascii.EqualsIgnoreCase(names[i], name))
             {

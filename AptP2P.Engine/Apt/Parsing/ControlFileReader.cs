@@ -66,9 +66,9 @@ internal sealed class ControlFileReader : IDisposable
         _valuesUsed = 0;
         _field = NoField;
         _capturing = false;
-        bool inStanza = false;
+        var inStanza = false;
 
-        while (_lines.TryRead(out ReadOnlySpan<byte> piece, out bool startsLine, out bool endsLine))
+        while (_lines.TryRead(out var piece, out var startsLine, out var endsLine))
         {
             if (startsLine)
             {
@@ -108,7 +108,7 @@ internal sealed class ControlFileReader : IDisposable
     /// <returns>False if the stanza does not have the field.</returns>
     public bool TryGetValue(int field, out ReadOnlySpan<byte> value)
     {
-        int length = _valueLength[field];
+        var length = _valueLength[field];
         value = length == Absent ? default : _values.AsSpan(_valueStart[field], length);
         return length != Absent;
     }
@@ -124,7 +124,7 @@ internal sealed class ControlFileReader : IDisposable
                 return ContinueField(piece);
         }
 
-        int colon = piece.IndexOf((byte)':');
+        var colon = piece.IndexOf((byte)':');
         if (colon < 0)
         {
             if (endsLine)
@@ -139,7 +139,7 @@ internal sealed class ControlFileReader : IDisposable
             return true;
         }
 
-        ReadOnlySpan<byte> name = piece[..colon].TrimEnd(" \t"u8);
+        var name = piece[..colon].TrimEnd(" \t"u8);
         if (name.IsEmpty)
         {
             _counters.MalformedLines++;
@@ -147,7 +147,7 @@ internal sealed class ControlFileReader : IDisposable
             return false;
         }
 
-        int index = _fields.IndexOf(name);
+        var index = _fields.IndexOf(name);
         if (index < 0 || _valueLength[index] != Absent)
         {
             _field = Unwanted;
@@ -198,7 +198,7 @@ internal sealed class ControlFileReader : IDisposable
     {
         if (_skipLeadingBlanks)
         {
-            int first = bytes.IndexOfAnyExcept(" \t"u8);
+            var first = bytes.IndexOfAnyExcept(" \t"u8);
             if (first < 0)
             {
                 return;
@@ -208,7 +208,7 @@ internal sealed class ControlFileReader : IDisposable
             _skipLeadingBlanks = false;
         }
 
-        int start = _valueStart[_field];
+        var start = _valueStart[_field];
         if ((long)_valuesUsed - start + bytes.Length > _maxValueLength)
         {
             // Drop the whole value rather than hand out a truncated one.
@@ -232,7 +232,7 @@ internal sealed class ControlFileReader : IDisposable
 
     private void TrimLineEnd()
     {
-        int end = _valuesUsed;
+        var end = _valuesUsed;
         while (end > _lineValueStart && _values[end - 1] is (byte)' ' or (byte)'\t' or (byte)'\r')
         {
             end--;
@@ -244,7 +244,7 @@ internal sealed class ControlFileReader : IDisposable
 
     private void Grow(int needed)
     {
-        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)needed, 2L * _values.Length), Array.MaxLength));
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)needed, 2L * _values.Length), Array.MaxLength));
         _values.AsSpan(0, _valuesUsed).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_values);
         _values = larger;

@@ -18,10 +18,10 @@ internal static class DiffIndexParser
         var paths = new ArchivePathBuilder(baseDirectory);
         while (reader.ReadStanza())
         {
-            for (int field = 0; field < Fields.Count; field++)
+            for (var field = 0; field < Fields.Count; field++)
             {
-                int position = 0;
-                while (TryReadEntry(reader, field, paths, ref position, out IndexedFile? entry))
+                var position = 0;
+                while (TryReadEntry(reader, field, paths, ref position, out var entry))
                 {
                     if (entry is not null)
                     {
@@ -34,7 +34,7 @@ internal static class DiffIndexParser
 
     private static bool TryReadEntry(ControlFileReader reader, int field, ArchivePathBuilder paths, ref int position, out IndexedFile? entry)
     {
-        reader.TryGetValue(field, out ReadOnlySpan<byte> downloads);
+        reader.TryGetValue(field, out var downloads);
         return ChecksumList.TryReadEntry(downloads, ref position, default, paths, reader.Counters, out entry);
     }
 }

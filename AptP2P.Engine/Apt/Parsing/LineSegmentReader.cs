@@ -40,7 +40,7 @@ internal sealed class LineSegmentReader : IDisposable
         while (true)
         {
             ReadOnlySpan<byte> available = _buffer.AsSpan(_start, _end - _start);
-            int lineFeed = available.IndexOf((byte)'\n');
+            var lineFeed = available.IndexOf((byte)'\n');
             if (lineFeed >= 0)
             {
                 piece = available[..lineFeed];
@@ -107,7 +107,7 @@ internal sealed class LineSegmentReader : IDisposable
             _start = 0;
         }
 
-        int n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
         if (n == 0)
         {
             _endOfStream = true;

@@ -31,11 +31,11 @@ internal static class PackagesParser
 
     private static IndexedFile? TryReadEntry(ControlFileReader reader, ArchivePathBuilder paths)
     {
-        if (!reader.TryGetValue(FilenameField, out ReadOnlySpan<byte> filename)
-            || !reader.TryGetValue(SizeField, out ReadOnlySpan<byte> sizeText)
-            || !reader.TryGetValue(Sha256Field, out ReadOnlySpan<byte> sha256)
+        if (!reader.TryGetValue(FilenameField, out var filename)
+            || !reader.TryGetValue(SizeField, out var sizeText)
+            || !reader.TryGetValue(Sha256Field, out var sha256)
             || !Sha256Hex.IsValid(sha256)
-            || !ChecksumList.TryParseSize(sizeText, out long size)
+            || !ChecksumList.TryParseSize(sizeText, out var size)
             || paths.TryBuild(filename) is not { } path)
         {
             return null;

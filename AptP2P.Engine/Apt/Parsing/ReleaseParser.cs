@@ -30,12 +30,12 @@ internal static class ReleaseParser
         }
 
         var info = new ReleaseInfo(
-            reader.TryGetValue(DateField, out ReadOnlySpan<byte> date) ? Rfc2822Date.Parse(date) : null,
-            reader.TryGetValue(ValidUntilField, out ReadOnlySpan<byte> validUntil) ? Rfc2822Date.Parse(validUntil) : null,
+            reader.TryGetValue(DateField, out var date) ? Rfc2822Date.Parse(date) : null,
+            reader.TryGetValue(ValidUntilField, out var validUntil) ? Rfc2822Date.Parse(validUntil) : null,
             Text(reader, SuiteField),
             Text(reader, CodenameField),
-            reader.TryGetValue(AcquireByHashField, out ReadOnlySpan<byte> byHash) && IsYes(byHash));
-        byte[] hashes = reader.TryGetValue(Sha256Field, out ReadOnlySpan<byte> list) ? list.ToArray() : [];
+            reader.TryGetValue(AcquireByHashField, out var byHash) && IsYes(byHash));
+        var hashes = reader.TryGetValue(Sha256Field, out var list) ? list.ToArray() : [];
         return (info, Entries(hashes, baseDirectory, info.AcquireByHash, reader.Counters));
     }
 
@@ -45,15 +45,15 @@ internal static class ReleaseParser
     /// </summary>
     public static string ByHashPath(IndexedFile entry)
     {
-        int slash = entry.Path.LastIndexOf('/');
+        var slash = entry.Path.LastIndexOf('/');
         return string.Concat(entry.Path.AsSpan(0, slash + 1), "by-hash/SHA256/", entry.Sha256);
     }
 
     private static IEnumerable<IndexedFile> Entries(byte[] hashes, string baseDirectory, bool byHash, ParseCounters counters)
     {
         var paths = new ArchivePathBuilder(baseDirectory);
-        int position = 0;
-        while (ChecksumList.TryReadEntry(hashes, ref position, default, paths, counters, out IndexedFile? entry))
+        var position = 0;
+        while (ChecksumList.TryReadEntry(hashes, ref position, default, paths, counters, out var entry))
         {
             if (entry is null)
             {
@@ -70,7 +70,7 @@ internal static class ReleaseParser
     }
 
     private static string? Text(ControlFileReader reader, int field) =>
-        reader.TryGetValue(field, out ReadOnlySpan<byte> value) && !value.IsEmpty ? Encoding.UTF8.GetString(value) : null;
+        reader.TryGetValue(field, out var value) && !value.IsEmpty ? Encoding.UTF8.GetString(value) : null;
 
     /// <summary>The words apt's own boolean parsing takes for true.</summary>
     private static bool IsYes(ReadOnlySpan<byte> value) =>

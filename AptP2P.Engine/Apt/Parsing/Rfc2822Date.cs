@@ -20,11 +20,11 @@ internal static class Rfc2822Date
             return null;
         }
 
-        string[] parts = Encoding.ASCII.GetString(value).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-        int i = parts.Length > 0 && parts[0].EndsWith(',') ? 1 : 0;
+        var parts = Encoding.ASCII.GetString(value).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        var i = parts.Length > 0 && parts[0].EndsWith(',') ? 1 : 0;
 
         // A trailing comment such as "(UTC)" is allowed by RFC 2822.
-        int count = parts.Length - i;
+        var count = parts.Length - i;
         if (count == 6 && parts[^1].StartsWith('('))
         {
             count = 5;
@@ -35,12 +35,12 @@ internal static class Rfc2822Date
             return null;
         }
 
-        int month = 1 + Array.FindIndex(Months, m => m.Equals(parts[i + 1], StringComparison.OrdinalIgnoreCase));
+        var month = 1 + Array.FindIndex(Months, m => m.Equals(parts[i + 1], StringComparison.OrdinalIgnoreCase));
         if (month == 0
-            || !TryParseNumber(parts[i], 1, 2, out int day)
-            || !TryParseNumber(parts[i + 2], 4, 4, out int year)
-            || !TryParseTime(parts[i + 3], out int hour, out int minute, out int second)
-            || !TryParseZone(parts[i + 4], out TimeSpan offset)
+            || !TryParseNumber(parts[i], 1, 2, out var day)
+            || !TryParseNumber(parts[i + 2], 4, 4, out var year)
+            || !TryParseTime(parts[i + 3], out var hour, out var minute, out var second)
+            || !TryParseZone(parts[i + 4], out var offset)
             || year is < 1900 or > 9998 || day < 1 || day > DateTime.DaysInMonth(year, month))
         {
             return null;
@@ -51,7 +51,7 @@ internal static class Rfc2822Date
 
     private static bool TryParseTime(string text, out int hour, out int minute, out int second)
     {
-        string[] fields = text.Split(':');
+        var fields = text.Split(':');
         hour = minute = second = 0;
         return fields.Length is 2 or 3
             && TryParseNumber(fields[0], 2, 2, out hour) && hour < 24
@@ -67,10 +67,10 @@ internal static class Rfc2822Date
             return true;
         }
 
-        string digits = text.Length == 6 && text[3] == ':' ? text.Remove(3, 1) : text;
+        var digits = text.Length == 6 && text[3] == ':' ? text.Remove(3, 1) : text;
         if (digits.Length != 5 || digits[0] is not ('+' or '-')
-            || !TryParseNumber(digits[1..3], 2, 2, out int hours) || hours > 14
-            || !TryParseNumber(digits[3..], 2, 2, out int minutes) || minutes >= 60)
+            || !TryParseNumber(digits[1..3], 2, 2, out var hours) || hours > 14
+            || !TryParseNumber(digits[3..], 2, 2, out var minutes) || minutes >= 60)
         {
             return false;
         }

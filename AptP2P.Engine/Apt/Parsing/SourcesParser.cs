@@ -22,8 +22,8 @@ internal static class SourcesParser
                 continue;
             }
 
-            int position = 0;
-            while (TryReadEntry(reader, paths, ref position, out IndexedFile? entry))
+            var position = 0;
+            while (TryReadEntry(reader, paths, ref position, out var entry))
             {
                 if (entry is not null)
                 {
@@ -37,8 +37,8 @@ internal static class SourcesParser
     // entry takes them afresh.
     private static bool TryReadEntry(ControlFileReader reader, ArchivePathBuilder paths, ref int position, out IndexedFile? entry)
     {
-        reader.TryGetValue(DirectoryField, out ReadOnlySpan<byte> directory);
-        reader.TryGetValue(ChecksumsField, out ReadOnlySpan<byte> checksums);
+        reader.TryGetValue(DirectoryField, out var directory);
+        reader.TryGetValue(ChecksumsField, out var checksums);
         return ChecksumList.TryReadEntry(checksums, ref position, directory, paths, reader.Counters, out entry);
     }
 }

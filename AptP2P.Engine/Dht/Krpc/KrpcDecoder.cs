@@ -152,7 +152,9 @@ public static class KrpcDecoder
             if (r.TryGetProperty("k"u8, out var k) && k.TryGetString(out var kb) && kb.Length == 32
                 && r.TryGetProperty("sig"u8, out var sig) && sig.TryGetString(out var sb) && sb.Length == 64
                 && r.TryGetProperty("seq"u8, out var seq) && seq.TryGetInteger(out var seqValue))
+            {
                 response = response with { Key = kb.ToArray(), Signature = sb.ToArray(), Seq = seqValue };
+            }
         }
         else if (r.TryGetProperty("seq"u8, out var onlySeq) && onlySeq.TryGetInteger(out var onlySeqValue))
         {
@@ -200,7 +202,10 @@ public static class KrpcDecoder
         // BEP 42 puts "ip" at the top level; some implementations put it inside "r".
         if ((root.TryGetProperty("ip"u8, out var ip) || r.TryGetProperty("ip"u8, out ip))
             && ip.TryGetString(out var bytes) && CompactEndPoint.TryRead(bytes, out var endPoint))
+        {
             return endPoint;
+        }
+
         return null;
     }
 

@@ -72,7 +72,10 @@ public sealed class Lookup : IQueryObserver
     {
         if (contact.Id == _node.Id || !IsRoutable(contact.EndPoint.Address) || _node.IsOwnEndPoint(contact.EndPoint)
             || !_seenIds.Add(contact.Id) || !_seenEndPoints.Add(contact.EndPoint))
+        {
             return;
+        }
+
         _candidates.Add(new LookupCandidate(contact.EndPoint, contact.Id));
     }
 

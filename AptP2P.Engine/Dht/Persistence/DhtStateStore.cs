@@ -54,7 +54,9 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
             db.DhtRoutingEntries.AddRange(rows);
             var row = await db.DhtSelf.FirstOrDefaultAsync(ct);
             if (row is null)
+            {
                 db.DhtSelf.Add(new DhtSelf { Id = 1, NodeId = id, ExternalAddress = external?.ToString() });
+            }
             else
             {
                 row.NodeId = id;

@@ -51,9 +51,13 @@ public sealed partial class MirrorRangeSource(
                 contentType ??= response.ContentType;
                 long streamStart;
                 if (response.Status == 206 && response.RangeStart == first && response.ContentLength == last - first + 1)
+                {
                     streamStart = first;
+                }
                 else if (response.Status == 200 && response.ContentLength == list.FileSize)
+                {
                     streamStart = 0; // no range support: the whole file streams by, filling what is still missing
+                }
                 else
                 {
                     Release(session, claimed);
