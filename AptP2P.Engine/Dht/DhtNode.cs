@@ -204,18 +204,7 @@ public sealed partial class DhtNode : IAsyncDisposable
     private void SendMessage(KrpcMessage message, IPEndPoint destination)
     {
         _sendBuffer.ResetWrittenCount();
-        switch (message)
-        {
-            case KrpcQuery q:
-                KrpcEncoder.WriteQuery(_sendBuffer, q);
-                break;
-            case KrpcResponse r:
-                KrpcEncoder.WriteResponse(_sendBuffer, r);
-                break;
-            case KrpcError e:
-                KrpcEncoder.WriteError(_sendBuffer, e);
-                break;
-        }
+        KrpcEncoder.Write(_sendBuffer, message);
         _counters.DatagramsOut++;
         _transport.Send(_sendBuffer.WrittenSpan, destination);
     }

@@ -11,9 +11,6 @@ using Microsoft.Extensions.Options;
 
 namespace AptP2P.Engine.Peers;
 
-/// <summary>What the announcer has done since start.</summary>
-public sealed record AnnounceSnapshot(int Held, long Announced, long PieceListsPublished, long Failed, DateTimeOffset? Last);
-
 /// <summary>
 /// Tells the DHT what we hold (PROTOCOL.md §2): a verified file is announced, with its piece list published, as soon as it
 /// enters the cache; everything held is announced again every 25 minutes with jitter, under a global rate cap so a large
@@ -43,8 +40,6 @@ public sealed partial class Announcer : BackgroundService
         QueueLimit = int.MaxValue,
         AutoReplenishment = true,
     });
-    private long _announced, _published, _failed;
-    private DateTimeOffset? _last;
 
     public Announcer(IDht dht, ContentStore store, PieceListStore pieceLists, NodeEndpoints node, IOptionsMonitor<PeerOptions> options,
         TimeProvider time, ILogger<Announcer> logger)
@@ -57,8 +52,6 @@ public sealed partial class Announcer : BackgroundService
         _time = time;
         _logger = logger;
     }
-
-    public AnnounceSnapshot Snapshot() => new(_schedule.Count, Interlocked.Read(ref _announced), Interlocked.Read(ref _published), Interlocked.Read(ref _failed), _last);
 
     /// <summary>
     /// Announces a file that has just entered the cache (a verified download, a shared <c>.deb</c>) now, and from then on
@@ -132,18 +125,12 @@ public sealed partial class Announcer : BackgroundService
         try
         {
             await _dht.AnnounceAsync(InfoHash.FromFile(entry.Hash), _node.HttpPort, cancellationToken);
-            Interlocked.Increment(ref _announced);
             if (await _pieceLists.GetEncodedAsync(entry.Hash, cancellationToken) is { } encoded)
-            {
                 await _dht.PublishPieceListAsync(entry.Hash, encoded, cancellationToken);
-                Interlocked.Increment(ref _published);
-            }
-            _last = _time.GetUtcNow();
             LogAnnounced(entry.Hash, _node.HttpPort);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Interlocked.Increment(ref _failed);
             LogAnnounceFailed(entry.Hash, ex);
         }
     }

@@ -13,15 +13,19 @@ public sealed class LogCollector : ILoggerProvider
     public IEnumerable<LogLine> Matching(string fragment) => _lines.Where(l => l.Message.Contains(fragment, StringComparison.Ordinal));
 
     /// <summary>Polls until a line containing <paramref name="fragment"/> was logged; fails with the whole log after the deadline.</summary>
-    public async Task<LogLine> WaitForAsync(string fragment, TimeSpan timeout)
+    public async Task<LogLine> WaitForAsync(string fragment, TimeSpan timeout) => (await WaitForAsync(fragment, 1, timeout))[0];
+
+    /// <summary>Polls until <paramref name="count"/> lines containing <paramref name="fragment"/> were logged; fails with the whole log after the deadline.</summary>
+    public async Task<IReadOnlyList<LogLine>> WaitForAsync(string fragment, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (Matching(fragment).FirstOrDefault() is { } line)
-                return line;
+            var lines = Matching(fragment).ToList();
+            if (lines.Count >= count)
+                return lines;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"no log line containing '{fragment}' within {timeout.TotalSeconds} s:\n{this}");
+                throw new TimeoutException($"{lines.Count} of {count} log lines containing '{fragment}' within {timeout.TotalSeconds} s:\n{this}");
             await Task.Delay(20);
         }
     }

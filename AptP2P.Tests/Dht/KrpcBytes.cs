@@ -9,20 +9,7 @@ internal static class KrpcBytes
     public static byte[] Of(KrpcMessage message)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        switch (message)
-        {
-            case KrpcQuery query:
-                KrpcEncoder.WriteQuery(buffer, query);
-                break;
-            case KrpcResponse response:
-                KrpcEncoder.WriteResponse(buffer, response);
-                break;
-            case KrpcError error:
-                KrpcEncoder.WriteError(buffer, error);
-                break;
-            default:
-                throw new ArgumentException($"{message.GetType().Name} is not a KRPC message the node sends", nameof(message));
-        }
+        KrpcEncoder.Write(buffer, message);
         return buffer.WrittenSpan.ToArray();
     }
 }

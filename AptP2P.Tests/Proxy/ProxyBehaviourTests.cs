@@ -57,7 +57,8 @@ public sealed class ProxyBehaviourTests(MirrorFixture fixture)
 
         foreach (var transfer in started)
             Assert.Equal(TransferResult.Failed, await transfer.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
-        var finished = node.Logs.Matching($"Fetched {url.Key}").ToList();
+        // The line is written just after the transfer ends.
+        var finished = await node.Logs.WaitForAsync($"Fetched {url.Key}", 3, TimeSpan.FromSeconds(10));
         Assert.Equal(3, finished.Count);
         Assert.All(finished, line => Assert.NotEqual(caller.ManagedThreadId, line.ThreadId));
     }

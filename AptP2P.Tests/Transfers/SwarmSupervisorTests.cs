@@ -17,11 +17,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace AptP2P.Tests.Transfers;
 
-public sealed class SwarmSupervisorTests : IDisposable
+public sealed class SwarmSupervisorTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("aptp2p-supervisor-").FullName;
     private readonly FakeTimeProvider _time = new();
 
     [Fact]
@@ -29,14 +28,9 @@ public sealed class SwarmSupervisorTests : IDisposable
     {
         using var peer = new NotFoundServer();
         using var mirrorServer = new NotFoundServer();
-        var content = new byte[1000];
-        var hash = ContentHash.Compute(content);
-        var partial = Path.Combine(_directory, "partial");
-        File.WriteAllBytes(partial, content);
         var url = new MirrorUrl("127.0.0.1", mirrorServer.EndPoint.Port, "/debian/pool/f.deb");
-        var transfer = new Transfer("key", url, hash, content.Length, partial, _time.GetUtcNow());
-        using var file = File.OpenHandle(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-        using var session = new SwarmSession(transfer, PieceList.SinglePiece(hash, content.Length), file, _time);
+        using var swarm = new SinglePieceSession(url, _time);
+        var (transfer, session, hash) = (swarm.Transfer, swarm.Session, swarm.Hash);
         var scores = new PeerScoreBoard(_time);
         var statistics = new TrafficStatistics(_time);
         var bodies = new BodyReader(_time);
@@ -59,8 +53,6 @@ public sealed class SwarmSupervisorTests : IDisposable
         Assert.Equal("mirror answered 404 to a range request", failure);
         Assert.Equal(404, outcome?.UpstreamStatus);
     }
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>A DHT whose lookup finds one peer and ends.</summary>
     private sealed class OnePeerDht(IPEndPoint peer) : IDht

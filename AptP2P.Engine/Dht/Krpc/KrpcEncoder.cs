@@ -20,6 +20,25 @@ public static class KrpcEncoder
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Not a method we send."),
     };
 
+    /// <summary>Writes any message the node sends.</summary>
+    public static void Write(IBufferWriter<byte> output, KrpcMessage message)
+    {
+        switch (message)
+        {
+            case KrpcQuery query:
+                WriteQuery(output, query);
+                break;
+            case KrpcResponse response:
+                WriteResponse(output, response);
+                break;
+            case KrpcError error:
+                WriteError(output, error);
+                break;
+            default:
+                throw new ArgumentException($"{message.GetType().Name} is not a KRPC message the node sends", nameof(message));
+        }
+    }
+
     public static void WriteQuery(IBufferWriter<byte> output, KrpcQuery query)
     {
         var w = new BencodeWriter(output);
