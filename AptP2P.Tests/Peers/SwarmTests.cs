@@ -47,7 +47,7 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
         AptThroughProxyTests.AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), b);
 
         var fromMirror = _mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
-        Assert.True(fromMirror.Count == 0, $"B asked the mirror for {string.Join(", ", fromMirror)}; B's transfers: {Describe(b.Get<TransferCoordinator>().Recent)}");
+        Assert.True(fromMirror.Count == 0, $"B asked the mirror for {string.Join(", ", fromMirror)}; B's transfers: {Describe(b.Get<TransferCoordinator>().Recent)}; why: {string.Join("; ", b.Logs.Matching("streaming from the mirror").Select(l => l.Message))}");
         foreach (var name in InstallSet)
             AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(fixture.Repository.Package(name).PoolPath), aptB.ArchivePathOf(fixture.Repository.Package(name)));
         var traffic = b.Get<TrafficStatistics>().Snapshot();
