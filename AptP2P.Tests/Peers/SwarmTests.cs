@@ -133,7 +133,9 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
         using var apt = Client(holder);
         AptThroughProxyTests.AssertSucceeded(await apt.UpdateAsync(Ct), holder);
         AptThroughProxyTests.AssertSucceeded(await apt.InstallDownloadOnlyAsync(InstallSet), holder);
-        await WaitUntilFoundAsync(seeker, holder, InstallSet);
+        // Everything the holder now has, dependencies included (librecode0, fortunes-min), not only the packages named.
+        var held = holder.Get<ContentStore>().Entries.Where(e => e.Verified).Select(e => e.Hash).ToList();
+        await SwarmNodes.WaitUntilFoundAsync(seeker, holder, held, TimeSpan.FromSeconds(30), Ct);
         return (holder, seeker);
     }
 
