@@ -20,6 +20,9 @@ public sealed class HashIndex
     private readonly ConcurrentDictionary<string, string> _byHashNames = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ContentHash, long> _sizes = new();
     private readonly ConcurrentDictionary<string, string> _ingested = new(StringComparer.Ordinal);
+    // Per index (mirror/source path): the hashes of its compressions, as the latest Release read for it listed them. Replaced,
+    // never merged: only hashes one Release lists together are known to be the same content.
+    private readonly ConcurrentDictionary<string, ContentHash[]> _variants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, PendingIngest> _pending = new();
     private long _nextPending;
 
@@ -98,8 +101,27 @@ public sealed class HashIndex
             _byHashNames[authority + "/" + ByHashPathOf(path, hash.ToString())] = path;
     }
 
-    internal bool WasIngested(string authority, string sourcePath, ContentHash content) =>
-        _ingested.TryGetValue(authority + "/" + sourcePath, out var sha) && sha == content.ToString();
+    /// <summary>
+    /// True when this content, or another compression of the same index content (by-hash, <c>.gz</c>, <c>.xz</c>, plain),
+    /// is what the source was last indexed from: apt alternating between names must not re-index the same entries.
+    /// </summary>
+    internal bool WasIngested(string authority, string sourcePath, ContentHash content)
+    {
+        var key = authority + "/" + sourcePath;
+        if (!_ingested.TryGetValue(key, out var sha))
+            return false;
+        if (!ContentHash.TryParse(sha, out var indexed))
+            return false;
+        return indexed == content
+            || (_variants.TryGetValue(key, out var listed) && Array.IndexOf(listed, indexed) >= 0 && Array.IndexOf(listed, content) >= 0);
+    }
+
+    /// <summary>Remembers which hashes a Release lists for the compressions of each index, replacing what an earlier one said.</summary>
+    internal void LearnVariants(string authority, ReleaseVariants variants)
+    {
+        foreach (var (sourcePath, hashes) in variants.Indexes)
+            _variants[authority + "/" + sourcePath] = [.. hashes];
+    }
 
     internal void MarkIngested(string authority, string sourcePath, string contentSha256) =>
         _ingested[authority + "/" + sourcePath] = contentSha256;
@@ -114,18 +136,25 @@ public sealed class HashIndex
     /// <summary>Fills memory from the database at start.</summary>
     internal async Task LoadAsync(AptDb db, CancellationToken cancellationToken)
     {
-        var releaseSources = new HashSet<long>();
+        // The rows of a Release source are what its latest ingested Release listed: its variants are rebuilt from them.
+        var releaseSources = new Dictionary<long, (string Mirror, ReleaseVariants Variants)>();
         foreach (var source in await db.IndexSources.AsNoTracking().ToListAsync(cancellationToken))
         {
             MarkIngested(source.Mirror, source.Path, source.ContentSha256);
             if (source.Kind == nameof(MetadataKind.Release))
-                releaseSources.Add(source.Id);
+                releaseSources[source.Id] = (source.Mirror, new ReleaseVariants());
         }
         await foreach (var row in db.HashEntries.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.Mirror, e.Path, e.Sha256, e.Size, e.SourceId }).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            if (ContentHash.TryParse(row.Sha256, out var hash))
-                Add(row.Mirror, row.Path, hash, row.Size, fromRelease: releaseSources.Contains(row.SourceId));
+            if (!ContentHash.TryParse(row.Sha256, out var hash))
+                continue;
+            var fromRelease = releaseSources.TryGetValue(row.SourceId, out var release);
+            Add(row.Mirror, row.Path, hash, row.Size, fromRelease);
+            if (fromRelease)
+                release.Variants.Add(row.Path, hash);
         }
+        foreach (var (mirror, variants) in releaseSources.Values)
+            LearnVariants(mirror, variants);
     }
 
     private sealed record PendingIngest(string Authority, string BaseDirectory, Task Done)

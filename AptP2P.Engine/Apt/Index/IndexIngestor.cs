@@ -23,7 +23,7 @@ public sealed partial class IndexIngestor(
     TimeProvider time,
     ILogger<IndexIngestor> logger)
 {
-    /// <summary>Indexes a stored file if it is apt metadata not yet indexed in this version; completes when the entries are in.</summary>
+    /// <summary>Indexes a stored file if it is apt metadata not yet indexed with this content (under any of its names); completes when the entries are in.</summary>
     public Task IngestAsync(MirrorUrl url, ContentHash content)
     {
         var canonical = index.CanonicalPathOf(url);
@@ -38,6 +38,13 @@ public sealed partial class IndexIngestor(
         {
             try
             {
+                // Asked again while queued (apt fetching Packages.gz and Packages.xz at once): the first run did the work.
+                if (index.WasIngested(url.Authority, info.SourcePath, content))
+                {
+                    LogAlreadyIndexed(url.Authority, canonical);
+                    done.TrySetResult();
+                    return;
+                }
                 await IngestIntoAsync(db, url.Authority, canonical, info, content, ct);
                 done.TrySetResult();
                 index.RaiseGrew();
@@ -97,12 +104,15 @@ public sealed partial class IndexIngestor(
             await db.SaveChangesAsync(cancellationToken);
 
             // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
-            var count = InsertEntries(db, transaction, authority, source.Id, info.Kind, read.Entries, cancellationToken);
+            var variants = info.Kind == MetadataKind.Release ? new ReleaseVariants() : null;
+            var count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, cancellationToken);
             if (read.Stats.Failed)
                 LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
             source.EntryCount = count;
             await db.SaveChangesAsync(cancellationToken);
             await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
+            if (variants is not null)
+                index.LearnVariants(authority, variants);
             index.MarkIngested(authority, info.SourcePath, content.ToString());
             LogIngested(authority, canonical, info.Kind, count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
@@ -116,13 +126,14 @@ public sealed partial class IndexIngestor(
     /// <summary>Rows per INSERT statement: one statement per row costs more in SQLite's per-statement work than in the rows.</summary>
     private const int RowsPerStatement = 128;
 
-    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, MetadataKind kind, IEnumerable<IndexedFile> entries, CancellationToken cancellationToken)
+    /// <param name="variants">For a Release: gathers the hashes it lists for the compressions of each index.</param>
+    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, IEnumerable<IndexedFile> entries, ReleaseVariants? variants, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         using var full = CreateInsert(connection, transaction, RowsPerStatement, authority, sourceId);
         var batch = new List<(IndexedFile Entry, ContentHash Hash)>(RowsPerStatement);
         var count = 0;
-        var registerAliases = kind == MetadataKind.Release;
+        var registerAliases = variants is not null;
         // Decompression and parsing run a few batches ahead on another thread while this one writes.
         foreach (var parsed in BackgroundEnumeration.InBatches(entries, RowsPerStatement, batchesAhead: 32, cancellationToken))
         {
@@ -152,7 +163,10 @@ public sealed partial class IndexIngestor(
             }
             command.ExecuteNonQuery();
             foreach (var (entry, hash) in rows)
+            {
                 index.Add(authority, entry.Path, hash, entry.Size, registerAliases);
+                variants?.Add(entry.Path, hash);
+            }
             var written = rows.Count;
             rows.Clear();
             return written;
@@ -191,6 +205,9 @@ public sealed partial class IndexIngestor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Mirror}/{Path} ({Kind}): {Count} files in {Elapsed} ms")]
     private partial void LogIngested(string mirror, string path, MetadataKind kind, int count, long elapsed);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Mirror}/{Path} needs no indexing: the same content was indexed while it waited")]
+    private partial void LogAlreadyIndexed(string mirror, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ignored {Mirror}/{Path}: its Date {Incoming} is older than the indexed Release's {Known}")]
     private partial void LogOlderRelease(string mirror, string path, DateTimeOffset incoming, DateTimeOffset known);
