@@ -70,10 +70,10 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
 
     /// <summary>
     /// Queues, as one batch, what is held now for the keys and targets changed since the last flush, and the removal of
-    /// expired rows. A key's rows are replaced by its current set, so a peer the store evicted leaves the disk with it and the
-    /// tables hold at most what the stores may hold (per key and in total).
+    /// expired rows. Rows are upserted on their natural keys, and a key that evicted a peer has its rows replaced by its
+    /// current set, so the tables hold at most what the stores may hold (per key and in total).
     /// </summary>
-    public void EnqueueStoreChanges(List<StoredPeerSet> peers, List<StoredItemChange> items)
+    public void EnqueueStoreChanges(List<StoredPeerChange> peers, List<StoredItemChange> items)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         writer.Enqueue("DHT stored values", async (db, ct) =>
@@ -96,12 +96,12 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
     }
 
     /// <summary>
-    /// Replaces each changed key's rows by its current set. Two prepared commands reused for every row: a flood can make this
-    /// batch as large as the store's whole bound, and a command built per row would cost several times more.
+    /// Upserts the changed peers, after deleting the rows of the keys to replace whole. Two prepared commands reused for every
+    /// row: a flood can make this batch as large as the store's whole bound, and a command built per row costs several times more.
     /// </summary>
-    private static async Task WritePeersAsync(AptDb db, List<StoredPeerSet> sets, CancellationToken cancellationToken)
+    private static async Task WritePeersAsync(AptDb db, List<StoredPeerChange> changes, CancellationToken cancellationToken)
     {
-        if (sets.Count == 0)
+        if (changes.Count == 0)
             return;
         await db.Database.OpenConnectionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
@@ -118,13 +118,16 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
         var address = AddParameter(insert, "$address");
         var port = AddParameter(insert, "$port");
         var expires = AddParameter(insert, "$expires");
-        foreach (var set in sets)
+        foreach (var change in changes)
         {
-            var key = set.Key.ToArray();
-            deleteKey.Value = key;
-            await delete.ExecuteNonQueryAsync(cancellationToken);
+            var key = change.Key.ToArray();
+            if (change.ReplacesKey)
+            {
+                deleteKey.Value = key;
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
             insertKey.Value = key;
-            foreach (var peer in set.Peers)
+            foreach (var peer in change.Peers)
             {
                 address.Value = peer.Peer.Address.ToString();
                 port.Value = peer.Peer.Port;

@@ -7,13 +7,14 @@ public sealed record StoredPeer(NodeId Key, IPEndPoint Peer, long ExpiresAtMs);
 
 /// <summary>
 /// The peers others announced to us (BEP 5 announce_peer), per key, each expiring after <c>lifetime</c> unless announced
-/// again. Bounded in keys and in peers per key. The keys changed since the last persistence batch are remembered, not the
-/// changes themselves: a flood of announces then costs at most one rewrite of each key's bounded set per batch.
+/// again. Bounded in keys and in peers per key. What changed since the last persistence batch is remembered per key, within
+/// the same bounds: the peers announced, or, once the key evicted a peer, the whole key, rewritten at most once per batch.
 /// </summary>
 public sealed class PeerStore(TimeProvider time, int maxKeys, int maxPeersPerKey, TimeSpan lifetime)
 {
     private readonly Dictionary<NodeId, Dictionary<IPEndPoint, long>> _peers = [];
-    private HashSet<NodeId> _changed = [];
+    // Per changed key, the peers announced since the last batch; null when the key's rows must be replaced whole.
+    private Dictionary<NodeId, HashSet<IPEndPoint>?> _changed = [];
 
     public int KeyCount => _peers.Count;
     public int PeerCount => _peers.Values.Sum(p => p.Count);
@@ -23,9 +24,14 @@ public sealed class PeerStore(TimeProvider time, int maxKeys, int maxPeersPerKey
     public bool Add(NodeId key, IPEndPoint peer)
     {
         var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)lifetime.TotalMilliseconds;
-        if (!Insert(key, peer, expires, out _))
+        if (!Insert(key, peer, expires, out var evicted))
             return false;
-        _changed.Add(key);
+        if (evicted)
+            _changed[key] = null;
+        else if (!_changed.TryGetValue(key, out var announced))
+            _changed[key] = [peer];
+        else
+            announced?.Add(peer);
         return true;
     }
 
@@ -38,7 +44,7 @@ public sealed class PeerStore(TimeProvider time, int maxKeys, int maxPeersPerKey
         if (stored.ExpiresAtMs <= time.GetUtcNow().ToUnixTimeMilliseconds())
             return;
         if (!Insert(stored.Key, stored.Peer, stored.ExpiresAtMs, out var evicted) || evicted)
-            _changed.Add(stored.Key);
+            _changed[stored.Key] = null;
     }
 
     private bool Insert(NodeId key, IPEndPoint peer, long expires, out bool evicted)
@@ -89,17 +95,18 @@ public sealed class PeerStore(TimeProvider time, int maxKeys, int maxPeersPerKey
         }
     }
 
-    /// <summary>The live peers of every key changed since the last call, for one persistence batch.</summary>
-    public List<StoredPeerSet> DrainChanges()
+    /// <summary>What changed since the last call, key by key, for one persistence batch.</summary>
+    public List<StoredPeerChange> DrainChanges()
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var changes = new List<StoredPeerSet>(_changed.Count);
-        foreach (var key in _changed)
+        var changes = new List<StoredPeerChange>(_changed.Count);
+        foreach (var (key, announced) in _changed)
         {
-            var live = _peers.TryGetValue(key, out var peers)
-                ? peers.Where(p => p.Value > now).Select(p => new StoredPeer(key, p.Key, p.Value)).ToList()
-                : [];
-            changes.Add(new StoredPeerSet(key, live));
+            var peers = _peers.GetValueOrDefault(key) ?? [];
+            var live = peers.Where(p => p.Value > now && (announced is null || announced.Contains(p.Key)))
+                .Select(p => new StoredPeer(key, p.Key, p.Value))
+                .ToList();
+            changes.Add(new StoredPeerChange(key, live, ReplacesKey: announced is null));
         }
         _changed = [];
         return changes;
