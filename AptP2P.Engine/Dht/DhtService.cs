@@ -54,6 +54,8 @@ public sealed partial class DhtService(
                 n.Items.Load(item);
             return 0;
         });
+        // Saved rows beyond the bounds (a lowered bound, or a database from before the disk was bounded) are pruned now.
+        FlushStores(dht);
         dht.Start();
         _optionsChanged = options.OnChange(dht.Reconfigure);
         _node = dht;

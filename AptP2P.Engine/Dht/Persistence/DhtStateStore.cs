@@ -1,9 +1,11 @@
+using System.Data.Common;
 using System.Net;
 using AptP2P.Data;
 using AptP2P.Data.Dht;
 using AptP2P.Engine.Dht.Storage;
 using AptP2P.Engine.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AptP2P.Engine.Dht.Persistence;
 
@@ -66,27 +68,80 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
         }, cancellationToken);
     }
 
-    /// <summary>Queues the stored peers and items changed since the last flush, and the removal of expired ones, as one batch.</summary>
-    public void EnqueueStoreChanges(List<StoredPeer> peers, List<StoredItem> items)
+    /// <summary>
+    /// Queues, as one batch, what is held now for the keys and targets changed since the last flush, and the removal of
+    /// expired rows. Rows are upserted on their natural keys, and a key that evicted a peer has its rows replaced by its
+    /// current set, so the tables hold at most what the stores may hold (per key and in total).
+    /// </summary>
+    public void EnqueueStoreChanges(List<StoredPeerChange> peers, List<StoredItemChange> items)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         writer.Enqueue("DHT stored values", async (db, ct) =>
         {
-            foreach (var p in peers)
+            await WritePeersAsync(db, peers, ct);
+            foreach (var change in items)
             {
-                var key = p.Key.ToArray();
-                var address = p.Peer.Address.ToString();
-                await db.Database.ExecuteSqlAsync(
-                    $"INSERT INTO DhtStoredPeers (InfoHash, Address, Port, ExpiresAtUnixMs) VALUES ({key}, {address}, {p.Peer.Port}, {p.ExpiresAtMs}) ON CONFLICT(InfoHash, Address, Port) DO UPDATE SET ExpiresAtUnixMs = excluded.ExpiresAtUnixMs", ct);
-            }
-            foreach (var i in items)
-            {
-                var target = i.Target.ToArray();
+                var target = change.Target.ToArray();
+                if (change.Item is not { } i)
+                {
+                    await db.DhtStoredItems.Where(r => r.Target == target).ExecuteDeleteAsync(ct);
+                    continue;
+                }
                 await db.Database.ExecuteSqlAsync(
                     $"INSERT INTO DhtStoredItems (Target, Value, PublicKey, Salt, Seq, Signature, ExpiresAtUnixMs) VALUES ({target}, {i.Value}, {i.Key}, {i.Salt}, {i.Seq}, {i.Signature}, {i.ExpiresAtMs}) ON CONFLICT(Target) DO UPDATE SET Value = excluded.Value, PublicKey = excluded.PublicKey, Salt = excluded.Salt, Seq = excluded.Seq, Signature = excluded.Signature, ExpiresAtUnixMs = excluded.ExpiresAtUnixMs", ct);
             }
             await db.DhtStoredPeers.Where(p => p.ExpiresAtUnixMs <= now).ExecuteDeleteAsync(ct);
             await db.DhtStoredItems.Where(i => i.ExpiresAtUnixMs <= now).ExecuteDeleteAsync(ct);
         });
+    }
+
+    /// <summary>
+    /// Upserts the changed peers, after deleting the rows of the keys to replace whole. Two prepared commands reused for every
+    /// row: a flood can make this batch as large as the store's whole bound, and a command built per row costs several times more.
+    /// </summary>
+    private static async Task WritePeersAsync(AptDb db, List<StoredPeerChange> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+            return;
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        await using var delete = connection.CreateCommand();
+        delete.Transaction = transaction;
+        delete.CommandText = "DELETE FROM DhtStoredPeers WHERE InfoHash = $key";
+        var deleteKey = AddParameter(delete, "$key");
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO DhtStoredPeers (InfoHash, Address, Port, ExpiresAtUnixMs) VALUES ($key, $address, $port, $expires) "
+            + "ON CONFLICT(InfoHash, Address, Port) DO UPDATE SET ExpiresAtUnixMs = excluded.ExpiresAtUnixMs";
+        var insertKey = AddParameter(insert, "$key");
+        var address = AddParameter(insert, "$address");
+        var port = AddParameter(insert, "$port");
+        var expires = AddParameter(insert, "$expires");
+        foreach (var change in changes)
+        {
+            var key = change.Key.ToArray();
+            if (change.ReplacesKey)
+            {
+                deleteKey.Value = key;
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+            insertKey.Value = key;
+            foreach (var peer in change.Peers)
+            {
+                address.Value = peer.Peer.Address.ToString();
+                port.Value = peer.Peer.Port;
+                expires.Value = peer.ExpiresAtMs;
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    private static DbParameter AddParameter(DbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 }

@@ -11,12 +11,13 @@ public sealed record StoredItem(NodeId Target, byte[] Value, byte[]? Key, byte[]
 
 /// <summary>
 /// BEP 44 items stored for others, with the BEP's rules for replacing a mutable item (sequence numbers, compare-and-swap),
-/// expiry after <c>lifetime</c> unless put again, and a bound on the number of items.
+/// expiry after <c>lifetime</c> unless put again, and a bound on the number of items. The targets changed since the last
+/// persistence batch are remembered (at most the bound), and each batch writes what is held for them now.
 /// </summary>
 public sealed class ItemStore(TimeProvider time, int maxItems, TimeSpan lifetime)
 {
     private readonly Dictionary<NodeId, StoredItem> _items = [];
-    private List<StoredItem> _changes = [];
+    private HashSet<NodeId> _changed = [];
 
     public int Count => _items.Count;
 
@@ -54,11 +55,18 @@ public sealed class ItemStore(TimeProvider time, int maxItems, TimeSpan lifetime
         return Store(new StoredItem(target, put.Value, put.Key, put.Salt, put.Seq, put.Signature, expires));
     }
 
-    /// <summary>Restores a persisted item (no change is recorded).</summary>
+    /// <summary>
+    /// Restores a persisted item. A change is recorded only for an item beyond the bound, refused, so that the next batch
+    /// deletes it from disk too.
+    /// </summary>
     public void Load(StoredItem item)
     {
-        if (item.ExpiresAtMs > time.GetUtcNow().ToUnixTimeMilliseconds() && (_items.Count < maxItems || _items.ContainsKey(item.Target)))
+        if (item.ExpiresAtMs <= time.GetUtcNow().ToUnixTimeMilliseconds())
+            return;
+        if (_items.Count < maxItems || _items.ContainsKey(item.Target))
             _items[item.Target] = item;
+        else
+            _changed.Add(item.Target);
     }
 
     private int Store(StoredItem item)
@@ -70,8 +78,7 @@ public sealed class ItemStore(TimeProvider time, int maxItems, TimeSpan lifetime
                 return KrpcErrorCode.Server;
         }
         _items[item.Target] = item;
-        if (_changes.Count < 10_000)
-            _changes.Add(item);
+        _changed.Add(item.Target);
         return 0;
     }
 
@@ -85,10 +92,11 @@ public sealed class ItemStore(TimeProvider time, int maxItems, TimeSpan lifetime
         }
     }
 
-    public List<StoredItem> DrainChanges()
+    /// <summary>What is held now for every target changed since the last call, for one persistence batch.</summary>
+    public List<StoredItemChange> DrainChanges()
     {
-        var changes = _changes;
-        _changes = [];
+        var changes = _changed.Select(t => new StoredItemChange(t, Find(t))).ToList();
+        _changed = [];
         return changes;
     }
 }

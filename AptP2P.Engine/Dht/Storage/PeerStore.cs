@@ -2,19 +2,19 @@ using System.Net;
 
 namespace AptP2P.Engine.Dht.Storage;
 
-/// <summary>A peer stored for a key, with its expiry (Unix milliseconds): the unit of the batched persistence.</summary>
+/// <summary>A peer stored for a key, with its expiry (Unix milliseconds).</summary>
 public sealed record StoredPeer(NodeId Key, IPEndPoint Peer, long ExpiresAtMs);
 
 /// <summary>
 /// The peers others announced to us (BEP 5 announce_peer), per key, each expiring after <c>lifetime</c> unless announced
-/// again. Bounded in keys and in peers per key. Changes are collected for the next persistence batch.
+/// again. Bounded in keys and in peers per key. What changed since the last persistence batch is remembered per key, within
+/// the same bounds: the peers announced, or, once the key evicted a peer, the whole key, rewritten at most once per batch.
 /// </summary>
 public sealed class PeerStore(TimeProvider time, int maxKeys, int maxPeersPerKey, TimeSpan lifetime)
 {
-    private const int MaxPendingChanges = 50_000;
-
     private readonly Dictionary<NodeId, Dictionary<IPEndPoint, long>> _peers = [];
-    private List<StoredPeer> _changes = [];
+    // Per changed key, the peers announced since the last batch; null when the key's rows must be replaced whole.
+    private Dictionary<NodeId, HashSet<IPEndPoint>?> _changed = [];
 
     public int KeyCount => _peers.Count;
     public int PeerCount => _peers.Values.Sum(p => p.Count);
@@ -24,22 +24,32 @@ public sealed class PeerStore(TimeProvider time, int maxKeys, int maxPeersPerKey
     public bool Add(NodeId key, IPEndPoint peer)
     {
         var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)lifetime.TotalMilliseconds;
-        if (!Insert(key, peer, expires))
+        if (!Insert(key, peer, expires, out var evicted))
             return false;
-        if (_changes.Count < MaxPendingChanges)
-            _changes.Add(new StoredPeer(key, peer, expires));
+        if (evicted)
+            _changed[key] = null;
+        else if (!_changed.TryGetValue(key, out var announced))
+            _changed[key] = [peer];
+        else
+            announced?.Add(peer);
         return true;
     }
 
-    /// <summary>Restores a persisted peer (no change is recorded).</summary>
+    /// <summary>
+    /// Restores a persisted peer. A change is recorded only when the saved rows exceed the bounds (a peer evicted or refused),
+    /// so that the next batch prunes the disk to what was kept.
+    /// </summary>
     public void Load(StoredPeer stored)
     {
-        if (stored.ExpiresAtMs > time.GetUtcNow().ToUnixTimeMilliseconds())
-            Insert(stored.Key, stored.Peer, stored.ExpiresAtMs);
+        if (stored.ExpiresAtMs <= time.GetUtcNow().ToUnixTimeMilliseconds())
+            return;
+        if (!Insert(stored.Key, stored.Peer, stored.ExpiresAtMs, out var evicted) || evicted)
+            _changed[stored.Key] = null;
     }
 
-    private bool Insert(NodeId key, IPEndPoint peer, long expires)
+    private bool Insert(NodeId key, IPEndPoint peer, long expires, out bool evicted)
     {
+        evicted = false;
         if (!_peers.TryGetValue(key, out var peers))
         {
             if (_peers.Count >= maxKeys)
@@ -48,7 +58,10 @@ public sealed class PeerStore(TimeProvider time, int maxKeys, int maxPeersPerKey
             _peers.Add(key, peers);
         }
         if (!peers.ContainsKey(peer) && peers.Count >= maxPeersPerKey)
+        {
             peers.Remove(peers.MinBy(p => p.Value).Key);
+            evicted = true;
+        }
         peers[peer] = expires;
         return true;
     }
@@ -82,11 +95,20 @@ public sealed class PeerStore(TimeProvider time, int maxKeys, int maxPeersPerKey
         }
     }
 
-    /// <summary>The changes since the last call, for one persistence batch.</summary>
-    public List<StoredPeer> DrainChanges()
+    /// <summary>What changed since the last call, key by key, for one persistence batch.</summary>
+    public List<StoredPeerChange> DrainChanges()
     {
-        var changes = _changes;
-        _changes = [];
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var changes = new List<StoredPeerChange>(_changed.Count);
+        foreach (var (key, announced) in _changed)
+        {
+            var peers = _peers.GetValueOrDefault(key) ?? [];
+            var live = peers.Where(p => p.Value > now && (announced is null || announced.Contains(p.Key)))
+                .Select(p => new StoredPeer(key, p.Key, p.Value))
+                .ToList();
+            changes.Add(new StoredPeerChange(key, live, ReplacesKey: announced is null));
+        }
+        _changed = [];
         return changes;
     }
 }
