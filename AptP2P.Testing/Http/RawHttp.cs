@@ -54,15 +54,7 @@ public sealed class RawHttp : IAsyncDisposable
     /// <summary>Reads one response; throws <see cref="IOException"/> if the connection ends before it is complete.</summary>
     public async Task<RawResponse> ReadResponseAsync(bool isHead = false, CancellationToken cancellationToken = default)
     {
-        var statusLine = await ReadLineAsync(cancellationToken) ?? throw new IOException("connection closed before a status line");
-        var parts = statusLine.Split(' ', 3);
-        var status = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        while (await ReadLineAsync(cancellationToken) is { Length: > 0 } line)
-        {
-            var colon = line.IndexOf(':');
-            headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
-        }
+        var (status, headers) = await ReadHeadAsync(cancellationToken);
 
         byte[] body = [];
         if (!isHead && status != 304 && status >= 200)
@@ -106,6 +98,20 @@ public sealed class RawHttp : IAsyncDisposable
             // A reset is a close too.
         }
         return new RawResponse(status, headers, body.ToArray());
+    }
+
+    /// <summary>Reads the status line and headers only, leaving the body unread (to play a client that goes away mid-body).</summary>
+    public async Task<(int Status, IReadOnlyDictionary<string, string> Headers)> ReadHeadAsync(CancellationToken cancellationToken = default)
+    {
+        var statusLine = await ReadLineAsync(cancellationToken) ?? throw new IOException("connection closed before a status line");
+        var status = int.Parse(statusLine.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        while (await ReadLineAsync(cancellationToken) is { Length: > 0 } line)
+        {
+            var colon = line.IndexOf(':');
+            headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+        }
+        return (status, headers);
     }
 
     private async Task<byte[]> ReadChunkedAsync(CancellationToken cancellationToken)

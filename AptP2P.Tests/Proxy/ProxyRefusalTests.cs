@@ -27,6 +27,59 @@ public sealed class ProxyRefusalTests : IAsyncLifetime
         Assert.Equal("GET, HEAD", response.Header("Allow"));
     }
 
+    [Theory]
+    [InlineData("get")]
+    [InlineData("Get")]
+    [InlineData("head")]
+    public async Task Method_names_are_case_sensitive_so_lowercase_get_gets_405(string method)
+    {
+        // RFC 9110 §9.1: "get" is another method than GET, which the proxy does not offer.
+        var response = await RawHttp.SendAsync(_node.BaseUri, method, "/deb.debian.org/debian/dists/bookworm/InRelease");
+
+        Assert.Equal(405, response.Status);
+        Assert.Equal("GET, HEAD", response.Header("Allow"));
+        Assert.Contains($"method {method} is not supported", response.BodyText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("get", "/api/stats")]
+    [InlineData("get", "/")]
+    [InlineData("get", "/~/0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("post", "/api/settings")]
+    public async Task Method_names_are_case_sensitive_on_the_nodes_other_doors_too(string method, string target)
+    {
+        var response = await RawHttp.SendAsync(_node.BaseUri, method, target);
+
+        Assert.Equal(400, response.Status);
+        Assert.Contains("case-sensitive", response.BodyText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GET", "Content-Length: 5\r\n", "hello")]
+    [InlineData("HEAD", "Content-Length: 5\r\n", "hello")]
+    [InlineData("GET", "Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n")]
+    public async Task A_request_body_on_get_or_head_gets_400_with_a_reason(string method, string header, string body)
+    {
+        await using var connection = await RawHttp.ConnectAsync(_node.BaseUri, cancellationToken: TestContext.Current.CancellationToken);
+        await connection.WriteAsync($"{method} /deb.debian.org/debian/dists/bookworm/InRelease HTTP/1.1\r\nHost: x\r\n{header}\r\n{body}");
+
+        var response = await connection.ReadResponseAsync(isHead: method == "HEAD", cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(400, response.Status);
+        if (method == "GET")
+            Assert.Contains("request body", response.BodyText, StringComparison.Ordinal);
+        Assert.Contains(_node.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning && l.Message.Contains("request body", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_empty_content_length_on_get_is_no_body()
+    {
+        // Some clients send "Content-Length: 0" on every request: nothing to refuse.
+        var response = await RawHttp.SendAsync(_node.BaseUri, "GET", $"/127.0.0.1:{_node.Port}/dists/stable/InRelease", extraHeaders: "Content-Length: 0\r\n");
+
+        Assert.Equal(403, response.Status);
+    }
+
     [Fact]
     public async Task Connect_tunnels_are_refused_with_405_and_a_reason()
     {

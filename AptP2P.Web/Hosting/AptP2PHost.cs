@@ -30,6 +30,7 @@ public static class AptP2PHost
         builder.Services.AddAptP2PEngine(builder.Configuration);
         builder.Services.AddSingleton<ClientAccess>();
         builder.Services.AddSingleton<ProxyEndpoint>();
+        builder.Services.AddSingleton<ClientAbortLog>();
         builder.Services.AddSingleton<Prefetcher>();
         builder.AddAptP2PDashboard();
         builder.Services.AddOptions<AptP2POptions>()
@@ -53,7 +54,8 @@ public static class AptP2PHost
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(() => RecordBoundPorts(app));
         var proxy = app.Services.GetRequiredService<ProxyEndpoint>();
-        app.Use(next => context => DispatchAsync(context, proxy, next));
+        var aborts = app.Services.GetRequiredService<ClientAbortLog>();
+        app.Use(next => context => DispatchAsync(context, proxy, aborts, next));
         // The one access decision for every door of the node's own (dashboard, API, hub, OpenAPI, DHT diagnostics, their
         // assets); the proxy above keeps its own check, the peer protocol is open.
         app.UseMiddleware<AdminAccessMiddleware>();
@@ -71,7 +73,7 @@ public static class AptP2PHost
     /// Apt's requests to the proxy, everything else on to routing; on the way, the connection's request pump learns how far
     /// Kestrel has got, so it prefetches only a bounded way ahead. One middleware for both: every cache hit passes here.
     /// </summary>
-    private static async Task DispatchAsync(HttpContext context, ProxyEndpoint proxy, RequestDelegate next)
+    private static async Task DispatchAsync(HttpContext context, ProxyEndpoint proxy, ClientAbortLog aborts, RequestDelegate next)
     {
         var window = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items is { } items
             && items.TryGetValue(PrefetchWindow.ItemKey, out var value) ? value as PrefetchWindow : null;
@@ -81,14 +83,26 @@ public static class AptP2PHost
             var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "/";
             // CONNECT (apt's https through a proxy) goes to the proxy too, which refuses it with a reason.
             if (ProxyRouting.IsProxyTarget(rawTarget) || HttpMethods.IsConnect(context.Request.Method))
-                await proxy.HandleAsync(context);
+                await aborts.RunAsync(context, proxy.HandleAsync);
+            else if (MethodNames.IsMiscased(context.Request.Method))
+                await RefuseMiscasedAsync(context);
             else
-                await next(context);
+                await aborts.RunAsync(context, next);
         }
         finally
         {
             window?.RequestCompleted();
         }
+    }
+
+    /// <summary>The node's own doors (dashboard, API, peer protocol): routing would take <c>get</c> for GET, so it never sees it.</summary>
+    private static Task RefuseMiscasedAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(
+            $"400 Bad Request: method names are case-sensitive (RFC 9110 §9.1): {context.Request.Method} is not {HttpMethods.GetCanonicalizedValue(context.Request.Method)}\n",
+            context.RequestAborted);
     }
 
     /// <summary>

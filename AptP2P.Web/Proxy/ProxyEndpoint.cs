@@ -24,13 +24,22 @@ internal sealed partial class ProxyEndpoint(
         statistics.Request();
         var request = context.Request;
 
-        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        // Ordinal, unlike HttpMethods.IsGet: RFC 9110 §9.1 makes "get" another method, one the proxy does not offer.
+        if (request.Method is not ("GET" or "HEAD"))
         {
             context.Response.Headers.Allow = "GET, HEAD";
-            var reason = HttpMethods.IsConnect(request.Method)
+            var reason = request.Method == HttpMethods.Connect
                 ? "CONNECT tunnels are not offered; use http:// sources through AptP2P (apt checks every file against the signed Release)"
-                : $"method {request.Method} is not supported by the apt proxy";
+                : $"method {request.Method} is not supported by the apt proxy (method names are case-sensitive)";
             await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, reason);
+            return;
+        }
+        // apt never sends one; a body on GET/HEAD has no meaning (RFC 9110 §9.3.1), and answering as if it were absent would
+        // leave its bytes to be read as the next request. The connection closes after the refusal.
+        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            context.Response.Headers.Connection = "close";
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"a {request.Method} to the apt proxy carries no request body (Content-Length or Transfer-Encoding was sent)");
             return;
         }
         var remote = context.Connection.RemoteIpAddress;
@@ -109,7 +118,7 @@ internal sealed partial class ProxyEndpoint(
         response.ContentType = "text/plain; charset=utf-8";
         var body = $"{status} {ReasonPhrases.GetReasonPhrase(status)}: {reason}\n";
         response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(body);
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.WriteAsync(body, context.RequestAborted);
+        return context.Request.Method == HttpMethods.Head ? Task.CompletedTask : response.WriteAsync(body, context.RequestAborted);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Method} {Target} from {Client}: {Status} {Reason}")]
