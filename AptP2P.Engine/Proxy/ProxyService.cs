@@ -88,9 +88,22 @@ public sealed partial class ProxyService(
 
             statistics.CacheMiss();
             var transfer = transfers.GetOrStart(url, indexed.Hash, indexed.Size);
-            var head = await WaitForHeadAsync(transfer, indexed.Size is not null, cancellationToken);
+            // Opened before the wait: a small file can be over (stored, or failed its check) before the wait returns, and a
+            // reader opened while it ran follows it to its end, to the last byte or to the cut.
+            var reader = transfer.TryOpenReader();
+            TransferHead? head;
+            try
+            {
+                head = await WaitForHeadAsync(transfer, indexed.Size is not null, cancellationToken);
+            }
+            catch
+            {
+                reader?.Dispose();
+                throw;
+            }
             if (head is { Kind: not HeadKind.Body })
             {
+                reader?.Dispose();
                 if (head is { Kind: HeadKind.UpstreamStatus, UpstreamStatus: 404 or 410 } && transfer.Url.Key != url.Key && !askedOwnName)
                 {
                     // We joined a transfer started for another name of this file (its by-hash name, say): the file is missing
@@ -102,7 +115,6 @@ public sealed partial class ProxyService(
                 return MirrorFailed(url, head);
             }
 
-            var reader = transfer.TryOpenReader();
             if (reader is null)
             {
                 if (transfer.Completion.Result == TransferResult.Stored)
