@@ -53,6 +53,14 @@ public sealed class MirrorOptions
     [Range(1, 3600)]
     public int StallTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Milliseconds the answer for a file of known size waits for its first source's answer, so that a mirror's 404 reaches apt
+    /// as 404 (and an unreachable mirror as 502) instead of 200 and a cut; past it, 200 goes out as if the source had answered.
+    /// 0 sends 200 at once.
+    /// </summary>
+    [Range(0, 10000)]
+    public int StatusWaitMilliseconds { get; set; } = 1500;
+
     /// <summary>Most mirror downloads running at once, over all clients.</summary>
     [Range(1, 1024)]
     public int MaxConcurrentDownloads { get; set; } = 32;

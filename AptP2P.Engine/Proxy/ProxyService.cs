@@ -1,9 +1,11 @@
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
+using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AptP2P.Engine.Proxy;
 
@@ -20,6 +22,8 @@ public sealed partial class ProxyService(
     UrlRecords urls,
     TransferCoordinator transfers,
     TrafficStatistics statistics,
+    IOptionsMonitor<AptP2POptions> options,
+    TimeProvider time,
     ILogger<ProxyService> logger)
 {
     /// <summary>How long a request waits for metadata of its archive still being indexed.</summary>
@@ -66,6 +70,7 @@ public sealed partial class ProxyService(
     /// <summary>A file whose hash the archive metadata gives: from the cache, else from the one transfer of that hash.</summary>
     private async ValueTask<ProxyAnswer> AnswerKnownAsync(MirrorUrl url, IndexedHash indexed, CancellationToken cancellationToken)
     {
+        var askedOwnName = false;
         for (var attempt = 0; attempt < OpenAttempts; attempt++)
         {
             if (store.TryOpen(indexed.Hash) is { } lease)
@@ -83,32 +88,71 @@ public sealed partial class ProxyService(
 
             statistics.CacheMiss();
             var transfer = transfers.GetOrStart(url, indexed.Hash, indexed.Size);
-            if (transfer.Head.IsCompleted && transfer.Head.Result.Kind != HeadKind.Body)
-                return MirrorFailed(url, transfer.Head.Result);
-
-            var head = transfer.Head.IsCompleted ? transfer.Head.Result : null;
-            if (indexed.Size is null)
+            // Opened before the wait: a small file can be over (stored, or failed its check) before the wait returns, and a
+            // reader opened while it ran follows it to its end, to the last byte or to the cut.
+            var reader = transfer.TryOpenReader();
+            TransferHead? head;
+            try
             {
-                // A by-hash URL we have no size for: the mirror's headers must come first.
-                head = await transfer.Head.WaitAsync(cancellationToken);
-                if (head.Kind != HeadKind.Body)
-                    return MirrorFailed(url, head);
+                head = await WaitForHeadAsync(transfer, indexed.Size is not null, cancellationToken);
+            }
+            catch
+            {
+                reader?.Dispose();
+                throw;
+            }
+            if (head is { Kind: not HeadKind.Body })
+            {
+                reader?.Dispose();
+                if (head is { Kind: HeadKind.UpstreamStatus, UpstreamStatus: 404 or 410 } && transfer.Url.Key != url.Key && !askedOwnName)
+                {
+                    // We joined a transfer started for another name of this file (its by-hash name, say): the file is missing
+                    // there, not necessarily here. Once it has ended, the coordinator starts one for our name.
+                    await transfer.Completion.WaitAsync(cancellationToken);
+                    askedOwnName = true;
+                    continue;
+                }
+                return MirrorFailed(url, head);
             }
 
-            var reader = transfer.TryOpenReader();
             if (reader is null)
             {
                 if (transfer.Completion.Result == TransferResult.Stored)
                     continue; // finished a moment ago: it is in the cache now
                 return MirrorFailed(url, transfer.Head.Result, transfer.FailureReason);
             }
-            // The size is known from the index, so apt gets its headers at once and never waits for them.
+            // Without the source's answer (it took longer than the status wait) the size from the index stands in for it.
             return new ProxyAnswer.Streamed(reader, new BodyHeaders(indexed.Size ?? head!.Length, head?.LastModified, head?.ContentType ?? BodyHeaders.OctetStream, $"\"{indexed.Hash}\"")
             {
                 RangesAllowed = !transfers.RecentlyMismatched(indexed.Hash),
             });
         }
         return new ProxyAnswer.Refused(Refusal.Vanished, "the file left the cache while being opened; try again");
+    }
+
+    /// <summary>
+    /// The first source's answer. Without a size from the index, for as long as it takes: the length must come from the mirror.
+    /// With one, within <c>AptP2P:Mirror:StatusWaitMilliseconds</c> only, so that a mirror's 404 or failure reaches apt as
+    /// its status while a slow source never holds apt's headers back for long; null when the wait passed first.
+    /// </summary>
+    private async ValueTask<TransferHead?> WaitForHeadAsync(Transfer transfer, bool sizeKnown, CancellationToken cancellationToken)
+    {
+        if (transfer.Head.IsCompleted)
+            return transfer.Head.Result;
+        if (!sizeKnown)
+            return await transfer.Head.WaitAsync(cancellationToken);
+        var wait = TimeSpan.FromMilliseconds(options.CurrentValue.Mirror.StatusWaitMilliseconds);
+        if (wait <= TimeSpan.Zero)
+            return null;
+        try
+        {
+            return await transfer.Head.WaitAsync(wait, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            LogStatusWaitPassed(transfer.Url.Key, (long)wait.TotalMilliseconds);
+            return null;
+        }
     }
 
     /// <summary>A file without a known hash (InRelease, Release …): revalidated with the mirror, the last good copy kept for when it is down.</summary>
@@ -170,6 +214,9 @@ public sealed partial class ProxyService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Url}: mirror failed ({Reason}); serving the last good copy")]
     private partial void LogServingLastGoodCopy(string url, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Url}: no answer from its source within {Wait} ms; 200 goes out with the size from the index")]
+    private partial void LogStatusWaitPassed(string url, long wait);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Cache hit {Url}")]
     private partial void LogCacheHit(string url);

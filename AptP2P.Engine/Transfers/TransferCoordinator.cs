@@ -17,7 +17,10 @@ namespace AptP2P.Engine.Transfers;
 /// </summary>
 public sealed partial class TransferCoordinator : IDisposable
 {
-    /// <summary>How long a mirror's 404 for a hashed file is remembered, so that apt's retry gets the 404 it can fall back on.</summary>
+    /// <summary>
+    /// How long a mirror's 404 for a hashed file is remembered, by name: apt's retry gets the same 404 at once, and a mirror
+    /// mid-sync is asked again soon. Another name of the same file (by-hash or plain) is not affected: apt falls back to it.
+    /// </summary>
     private static readonly TimeSpan NotFoundMemory = TimeSpan.FromSeconds(15);
 
     private readonly ConcurrentDictionary<string, Transfer> _active = new(StringComparer.Ordinal);
@@ -63,14 +66,13 @@ public sealed partial class TransferCoordinator : IDisposable
     /// <summary>The transfer of a file whose hash the archive metadata gives.</summary>
     public Transfer GetOrStart(MirrorUrl url, ContentHash hash, long? size)
     {
-        var key = "sha256:" + hash;
-        if (_recentlyNotFound.TryGetValue(key, out var notFound))
+        if (_recentlyNotFound.TryGetValue(url.Key, out var notFound))
         {
-            if (_time.GetUtcNow() - notFound.StartedAt < NotFoundMemory)
+            if (notFound.ExpectedHash == hash && _time.GetUtcNow() - notFound.StartedAt < NotFoundMemory)
                 return notFound;
-            _recentlyNotFound.TryRemove(new(key, notFound));
+            _recentlyNotFound.TryRemove(new(url.Key, notFound));
         }
-        return GetOrStart(key, url, hash, size, revalidate: null);
+        return GetOrStart("sha256:" + hash, url, hash, size, revalidate: null);
     }
 
     /// <summary>The transfer of a file without a known hash; with a cached copy, the request is a revalidation.</summary>
@@ -81,13 +83,15 @@ public sealed partial class TransferCoordinator : IDisposable
     {
         while (true)
         {
-            if (_active.TryGetValue(key, out var running))
+            var found = _active.TryGetValue(key, out var running);
+            // An ended transfer still on its way out answered for its own name; another name of the file gets its own try.
+            if (found && !(running!.Completion.IsCompleted && running.Url.Key != url.Key))
                 return running;
 
             var partial = _directory.NewPartialPath();
             var transfer = new Transfer(key, url, expectedHash, expectedSize, partial, _time.GetUtcNow());
             File.Create(partial).Dispose();
-            if (!_active.TryAdd(key, transfer))
+            if (!(found ? _active.TryUpdate(key, transfer, running!) : _active.TryAdd(key, transfer)))
             {
                 File.Delete(partial);
                 continue;
@@ -136,7 +140,7 @@ public sealed partial class TransferCoordinator : IDisposable
         if (transfer.Completion.Result == TransferResult.Stored && transfer.Stored is { } stored)
             AfterStored(transfer.Url, stored);
         else if (transfer.ExpectedHash is not null && transfer.Head.Result is { Kind: HeadKind.UpstreamStatus, UpstreamStatus: 404 or 410 })
-            _recentlyNotFound[transfer.Key] = transfer;
+            _recentlyNotFound[transfer.Url.Key] = transfer;
         else if (transfer.Completion.Result == TransferResult.HashMismatch && transfer.ExpectedHash is { } bad)
             _mismatched[bad] = _time.GetUtcNow();
     }

@@ -9,7 +9,11 @@ using Microsoft.Extensions.Options;
 namespace AptP2P.Engine.Transfers.Swarm;
 
 /// <summary>How the mirror did as a range source.</summary>
-internal sealed record MirrorOutcome(bool Usable, string? Reason, int? UpstreamStatus, DateTimeOffset? LastModified, string? ContentType);
+internal sealed record MirrorOutcome(bool Usable, string? Reason, int? UpstreamStatus, DateTimeOffset? LastModified, string? ContentType)
+{
+    /// <summary>How the request failed when the mirror gave no answer at all (unreachable, silent).</summary>
+    public MirrorFailureKind? Failure { get; init; }
+}
 
 /// <summary>
 /// The mirror as one more source of pieces: claims runs of missing pieces and fetches each run with one range request. A
@@ -44,7 +48,7 @@ public sealed partial class MirrorRangeSource(
                 if (sent.Failure is { } failure)
                 {
                     Release(session, claimed);
-                    return new MirrorOutcome(false, failure.Reason, null, lastModified, contentType);
+                    return new MirrorOutcome(false, failure.Reason, null, lastModified, contentType) { Failure = failure.Kind };
                 }
                 using var response = sent.Response!;
                 lastModified ??= response.LastModified;

@@ -29,7 +29,7 @@ public sealed partial class SwarmDownload(
         using var file = File.OpenHandle(transfer.PartialPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         RandomAccess.SetLength(file, list.FileSize);
         using var session = new SwarmSession(transfer, list, file, time);
-        transfer.SetHead(new TransferHead(HeadKind.Body, list.FileSize, null, "application/octet-stream", null));
+        // No head yet: the first verified piece sets it (SwarmSession), and a swarm that fails before one gives the status.
 
         var supervisor = new SwarmSupervisor(session, plan, peers, mirror, options, time, logger);
         var (failure, mirrorOutcome) = await supervisor.RunAsync(cancellationToken);
@@ -46,9 +46,17 @@ public sealed partial class SwarmDownload(
         {
             if (mirrorOutcome is { UpstreamStatus: { } status } && session.PeerBytes == 0)
             {
+                // Without a piece yet, apt may still be waiting for the status: the mirror's 404 becomes its answer.
+                transfer.SetHead(new TransferHead(HeadKind.UpstreamStatus, null, null, null, null)
+                {
+                    UpstreamStatus = status,
+                    Reason = failure ?? $"mirror answered {status}",
+                });
                 transfer.End(TransferResult.UpstreamStatus, failure ?? $"mirror answered {status}");
                 return (TransferResult.UpstreamStatus, failure);
             }
+            if (mirrorOutcome?.Failure is { } kind)
+                transfer.SetHead(new TransferHead(HeadKind.Failed, null, null, null, null) { Failure = kind, Reason = failure });
             transfer.End(TransferResult.Failed, failure ?? "every source failed");
             return (TransferResult.Failed, failure);
         }

@@ -112,6 +112,9 @@ internal sealed class SwarmSession : IDisposable
         if (source != SourceNames.Mirror)
             Interlocked.Add(ref _peerBytes, length);
         Interlocked.Exchange(ref _lastProgressTicks, Time.GetTimestamp());
+        // The first verified piece, whoever sent it, is the swarm's answer: apt's 200 may go out now.
+        if (!Transfer.Head.IsCompleted)
+            Transfer.SetHead(new TransferHead(HeadKind.Body, Pieces.FileSize, null, "application/octet-stream", null));
         AdvancePrefix();
         Changed.Notify();
         return true;
