@@ -26,6 +26,7 @@ public static class Prerequisites
         ["nginx"] = "nginx",
         ["xz"] = "xz-utils",
         ["chmod"] = "coreutils",
+        ["kill"] = "procps",
     };
 
     private static readonly string[] ExtraSearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];

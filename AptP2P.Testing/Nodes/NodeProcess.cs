@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using AptP2P.Testing.Machine;
+
+namespace AptP2P.Testing.Nodes;
+
+/// <summary>How to start a <see cref="NodeProcess"/>.</summary>
+public sealed record NodeProcessOptions
+{
+    /// <summary>Reuse a directory to test restarts; null for a fresh one removed on dispose.</summary>
+    public string? DataDirectory { get; init; }
+
+    public string BindAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>The node's TCP and UDP port; a process cannot report a port the kernel picked, so it is given up front.</summary>
+    public int Port { get; init; } = 9977;
+
+    /// <summary>
+    /// Extra configuration as <c>key=value</c>. <c>AptP2P:Dht:BootstrapNodes</c> and the shared directories are emptied first
+    /// (a test node never contacts the public routers); a setting given here wins.
+    /// </summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
+
+    /// <summary>A command the node runs under, such as <c>ip netns exec ns1</c>; it must exec the node (keep its pid).</summary>
+    public IReadOnlyList<string> CommandPrefix { get; init; } = [];
+
+    /// <summary>How long the node may take to log that it started.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// A real AptP2P node as a child process (<c>dotnet AptP2P.Web.dll</c>, the program a user runs), for what an in-process
+/// node cannot show: <c>kill -9</c> at a chosen moment, <c>SIGTERM</c>, a node inside a network namespace. Its console log
+/// (one line per entry, with timestamps) is kept for assertions and for the message of a failing test.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private const int MaxKeptLines = 50_000;
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly bool _ownsDirectory;
+
+    private NodeProcess(Process process, NodeProcessOptions options, string dataDirectory, bool ownsDirectory)
+    {
+        _process = process;
+        Options = options;
+        DataDirectory = dataDirectory;
+        _ownsDirectory = ownsDirectory;
+    }
+
+    public NodeProcessOptions Options { get; }
+    public string DataDirectory { get; }
+    public int ProcessId => _process.Id;
+    public Uri BaseUri => new($"http://{(Options.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : Options.BindAddress)}:{Options.Port}/");
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's exit code; valid once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Every line the node wrote to stdout and stderr so far.</summary>
+    public IReadOnlyList<string> Output => _output.ToArray();
+
+    public IEnumerable<string> Matching(string fragment) => _output.Where(l => l.Contains(fragment, StringComparison.Ordinal));
+
+    /// <summary>The path of the web host's program next to the test assemblies (every project referencing the web host has it).</summary>
+    public static string ProgramPath
+    {
+        get
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "AptP2P.Web.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build the solution first", path);
+        }
+    }
+
+    public static async Task<NodeProcess> StartAsync(NodeProcessOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var owns = options.DataDirectory is null;
+        var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory("aptp2p-process-").FullName;
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+        string[] command =
+        [
+            .. options.CommandPrefix,
+            dotnet,
+            ProgramPath,
+            $"--AptP2P:Port={options.Port}",
+            $"--AptP2P:BindAddress={options.BindAddress}",
+            $"--AptP2P:DataDirectory={dataDirectory}",
+            "--AptP2P:Dht:BootstrapNodes=",
+            "--AptP2P:Peers:SharedDirectories:0=",
+            "--Logging:Console:FormatterName=simple",
+            "--Logging:Console:FormatterOptions:SingleLine=true",
+            "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
+            "--Logging:Console:FormatterOptions:ColorBehavior=Disabled",
+            .. options.Settings.Select(s => "--" + s),
+        ];
+        var startInfo = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in command.Skip(1))
+            startInfo.ArgumentList.Add(argument);
+        startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var node = new NodeProcess(process, options, dataDirectory, owns);
+        process.OutputDataReceived += (_, e) => node.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ProcessFailedException($"Could not start `{string.Join(' ', command)}`: {e.Message}", e);
+        }
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await node.WaitForOutputAsync("Application started", options.StartTimeout, cancellationToken);
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+        return node;
+    }
+
+    /// <summary>Waits for a line containing <paramref name="fragment"/>; fails with the whole output when the node exits or time runs out.</summary>
+    public async Task<string> WaitForOutputAsync(string fragment, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (Matching(fragment).FirstOrDefault() is { } line)
+                return line;
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The node exited with code {_process.ExitCode} before logging '{fragment}':\n{this}");
+            if (deadline.Elapsed > timeout)
+                throw new TimeoutException($"The node did not log '{fragment}' within {timeout.TotalSeconds:0} s:\n{this}");
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    /// <summary><c>kill -9</c>: the node gets no chance to save anything.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Sends SIGTERM (what systemd sends) and waits for the exit; returns how long the stop took, or null past <paramref name="timeout"/>.</summary>
+    public async Task<TimeSpan?> TerminateAsync(TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        if (_process.HasExited)
+            return TimeSpan.Zero;
+        await ProcessRunner.RunAsync(Prerequisites.Require("kill"), ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], CancellationToken.None);
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+            return stopwatch.Elapsed;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public override string ToString() => $"node pid {_process.Id} on {BaseUri} ({DataDirectory}):\n" + string.Join('\n', _output);
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+            return;
+        _output.Enqueue(line);
+        while (_output.Count > MaxKeptLines)
+            _output.TryDequeue(out _);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
+        _process.Dispose();
+        if (_ownsDirectory && Environment.GetEnvironmentVariable("APTP2P_KEEP_TEST_FILES") != "1")
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort, as for in-process nodes.
+            }
+        }
+    }
+}
