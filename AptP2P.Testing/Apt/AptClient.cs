@@ -66,6 +66,9 @@ public sealed class AptClient : IDisposable
     /// <summary>Upper bound for every apt-get run; a hung apt fails the test instead of hanging CI.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>A command apt-get runs under, such as <c>ip netns exec ns1</c> for a client on another machine of a test LAN.</summary>
+    public IReadOnlyList<string> CommandPrefix { get; init; } = [];
+
     public Task<AptResult> UpdateAsync(CancellationToken cancellationToken = default) => RunAsync(["update"], null, cancellationToken);
 
     public Task<AptResult> InstallDownloadOnlyAsync(params string[] packages) =>
@@ -86,7 +89,8 @@ public sealed class AptClient : IDisposable
     /// <summary>Runs apt-get with these arguments; never throws for a non-zero exit, only for a timeout.</summary>
     public async Task<AptResult> RunAsync(IEnumerable<string> arguments, string? workingDirectory, CancellationToken cancellationToken)
     {
-        var spec = new ProcessSpec(_aptGet, [.. arguments])
+        string[] command = [.. CommandPrefix, _aptGet, .. arguments];
+        var spec = new ProcessSpec(command[0], [.. command.Skip(1)])
         {
             WorkingDirectory = workingDirectory ?? Root,
             Timeout = CommandTimeout,

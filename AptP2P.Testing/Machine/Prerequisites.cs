@@ -27,6 +27,8 @@ public static class Prerequisites
         ["xz"] = "xz-utils",
         ["chmod"] = "coreutils",
         ["kill"] = "procps",
+        ["ip"] = "iproute2",
+        ["nft"] = "nftables",
     };
 
     private static readonly string[] ExtraSearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];

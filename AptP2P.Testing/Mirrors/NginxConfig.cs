@@ -1,12 +1,12 @@
 namespace AptP2P.Testing.Mirrors;
 
-/// <summary>The nginx.conf of an <see cref="NginxMirror"/>: every path inside its own directory, one loopback server.</summary>
+/// <summary>The nginx.conf of an <see cref="NginxMirror"/>: every path inside its own directory, one server on one address.</summary>
 internal static class NginxConfig
 {
     public const string AccessLogName = "access.log";
     public const string ErrorLogName = "error.log";
 
-    public static string Render(string directory, int port, string documentRoot, IReadOnlyList<string> serverConfig, int workers = 1)
+    public static string Render(string directory, System.Net.IPEndPoint listen, string documentRoot, IReadOnlyList<string> serverConfig, int workers = 1)
     {
         var tmp = Path.Combine(directory, "tmp");
         Directory.CreateDirectory(tmp);
@@ -32,7 +32,7 @@ internal static class NginxConfig
               tcp_nopush on;
               keepalive_requests 10000;
               server {
-                listen 127.0.0.1:{{port}};
+                listen {{listen}};
                 root {{documentRoot}};
                 autoindex on;
             {{server}}

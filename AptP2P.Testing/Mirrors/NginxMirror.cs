@@ -7,7 +7,7 @@ using AptP2P.Testing.Repositories;
 namespace AptP2P.Testing.Mirrors;
 
 /// <summary>
-/// A real nginx serving a directory on 127.0.0.1:&lt;free port&gt; with its own config, pid and logs in a temp
+/// A real nginx serving a directory on 127.0.0.1:&lt;free port&gt; (or another <see cref="ListenAddress"/>) with its own config, pid and logs in a temp
 /// directory (nothing under /var/log/nginx), logging what apt sends in <see cref="NginxLogEntry.LogFormat"/>.
 /// The master runs in the foreground as a child of the test process; the port stays the same across restarts.
 /// </summary>
@@ -39,11 +39,14 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
     /// <summary>The port, chosen at the first start and kept for restarts; 0 before that.</summary>
     public int Port { get; private set; }
 
-    public string HostPort => $"127.0.0.1:{Port}";
+    /// <summary>The address nginx listens on: loopback by default; a bridge's address to serve network namespaces.</summary>
+    public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
+
+    public string HostPort => EndPoint.ToString();
 
     public Uri BaseUri => new($"http://{HostPort}/");
 
-    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+    public IPEndPoint EndPoint => new(ListenAddress, Port);
 
     public bool IsRunning => _master is { HasExited: false };
 
@@ -68,9 +71,9 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
         {
             if (!keepPort)
             {
-                Port = FreePort.Pick();
+                Port = FreePort.Pick(ListenAddress);
             }
-            await File.WriteAllTextAsync(ConfigPath, NginxConfig.Render(_paths.Root, Port, DocumentRoot, _serverConfig, Workers), cancellationToken);
+            await File.WriteAllTextAsync(ConfigPath, NginxConfig.Render(_paths.Root, EndPoint, DocumentRoot, _serverConfig, Workers), cancellationToken);
             var errorLogLength = File.Exists(ErrorLogPath) ? new FileInfo(ErrorLogPath).Length : 0;
             _master = Launch(nginx, ["-g", "daemon off;"]);
             var problem = await WaitUntilServingAsync(cancellationToken);
@@ -125,7 +128,7 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
         {
             master.Dispose();
         }
-        await FreePort.WaitUntilAsync(Port, listening: false, StopTimeout, () => $"nginx was stopped; error.log: {ReadFrom(ErrorLogPath, 0)}", cancellationToken);
+        await FreePort.WaitUntilAsync(EndPoint, listening: false, StopTimeout, () => $"nginx was stopped; error.log: {ReadFrom(ErrorLogPath, 0)}", cancellationToken);
     }
 
     public async Task RestartAsync(CancellationToken cancellationToken)
@@ -232,7 +235,7 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
                 var errors = ReadFrom(ErrorLogPath, 0) + ConsoleOutput();
                 return $"nginx exited with code {_master.ExitCode}." + (errors.Contains("Address already in use", StringComparison.Ordinal) ? " Address already in use." : string.Empty);
             }
-            if (await FreePort.IsListeningAsync(Port, cancellationToken))
+            if (await FreePort.IsListeningAsync(EndPoint, cancellationToken))
             {
                 return null;
             }

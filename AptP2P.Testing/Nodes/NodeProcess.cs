@@ -24,6 +24,9 @@ public sealed record NodeProcessOptions
     /// <summary>A command the node runs under, such as <c>ip netns exec ns1</c>; it must exec the node (keep its pid).</summary>
     public IReadOnlyList<string> CommandPrefix { get; init; } = [];
 
+    /// <summary>The host the test reaches the node's HTTP port at when that is not the bind address (a node in a network namespace).</summary>
+    public string? ReachableAt { get; init; }
+
     /// <summary>How long the node may take to log that it started.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -52,7 +55,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public NodeProcessOptions Options { get; }
     public string DataDirectory { get; }
     public int ProcessId => _process.Id;
-    public Uri BaseUri => new($"http://{(Options.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : Options.BindAddress)}:{Options.Port}/");
+    public Uri BaseUri => new($"http://{Options.ReachableAt ?? (Options.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : Options.BindAddress)}:{Options.Port}/");
     public bool HasExited => _process.HasExited;
 
     /// <summary>The process's exit code; valid once <see cref="HasExited"/>.</summary>

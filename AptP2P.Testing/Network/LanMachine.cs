@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Nodes;
+using AptP2P.Testing.Repositories;
+
+namespace AptP2P.Testing.Network;
+
+/// <summary>What a machine's fence stopped: packets addressed outside the LAN, and to whom.</summary>
+public sealed record OutsideTraffic(long Packets, IReadOnlyList<IPAddress> Destinations)
+{
+    public override string ToString() =>
+        Packets == 0 ? "nothing sent outside the LAN" : $"{Packets} packet(s) outside the LAN, to {string.Join(", ", Destinations)}";
+}
+
+/// <summary>
+/// One machine of a <see cref="VirtualLan"/>: a network namespace with its own loopback and an <c>eth0</c> on the LAN.
+/// Programs run in it through <see cref="CommandPrefix"/> (<c>ip netns exec</c>); its node listens on every address at the
+/// default port 9977, as on a real machine, and apt talks to it on 127.0.0.1 inside the namespace.
+/// </summary>
+public sealed partial class LanMachine : IAsyncDisposable
+{
+    public const int NodePort = 9977;
+    private const string FenceTable = "aptp2p_fence";
+
+    private readonly VirtualLan _lan;
+
+    internal LanMachine(VirtualLan lan, string namespaceName, IPAddress address, IPAddress address6)
+    {
+        _lan = lan;
+        Namespace = namespaceName;
+        Address = address;
+        Address6 = address6;
+    }
+
+    public string Namespace { get; }
+
+    public IPAddress Address { get; }
+
+    public IPAddress Address6 { get; }
+
+    /// <summary>Runs a program on this machine: <c>ip netns exec &lt;namespace&gt;</c>.</summary>
+    public IReadOnlyList<string> CommandPrefix => [NetworkCommands.Ip, "netns", "exec", Namespace];
+
+    /// <summary>
+    /// Starts a node on this machine on every address and port 9977 with <paramref name="settings"/> (<c>key=value</c>).
+    /// Only the test process's address on the bridge may use its proxy and API besides the machine itself; like every test node it
+    /// has no bootstrap nodes unless the settings give some.
+    /// </summary>
+    public Task<NodeProcess> StartNodeAsync(IEnumerable<string> settings, string? dataDirectory = null, CancellationToken cancellationToken = default) =>
+        NodeProcess.StartAsync(new NodeProcessOptions
+        {
+            DataDirectory = dataDirectory,
+            BindAddress = "0.0.0.0",
+            Port = NodePort,
+            CommandPrefix = CommandPrefix,
+            ReachableAt = Address.ToString(),
+            Settings = ["AptP2P:AllowedClients:0=127.0.0.0/8", "AptP2P:AllowedClients:1=::1", $"AptP2P:AllowedClients:2={_lan.HostAddress}/32", .. settings],
+        }, cancellationToken);
+
+    /// <summary>A real apt-get on this machine whose sources go through this machine's node to <paramref name="mirror"/> (<c>host:port</c>).</summary>
+    public AptClient CreateAptClient(DebianRepository repository, string mirror) =>
+        new(repository, new Uri($"http://127.0.0.1:{NodePort}/{mirror}/")) { CommandPrefix = CommandPrefix };
+
+    /// <summary>What the fence has stopped since the machine was made.</summary>
+    public async Task<OutsideTraffic> ReadOutsideTrafficAsync(CancellationToken cancellationToken = default)
+    {
+        var counter = await NetworkCommands.NftAsync(Namespace, cancellationToken, "list", "counter", "inet", FenceTable, "outside");
+        var packets = long.Parse(PacketCount().Match(counter.StandardOutput).Groups[1].Value, CultureInfo.InvariantCulture);
+        var destinations = new List<IPAddress>();
+        foreach (var set in new[] { "seen4", "seen6" })
+        {
+            var listed = await NetworkCommands.NftAsync(Namespace, cancellationToken, "list", "set", "inet", FenceTable, set);
+            var elements = SetElements().Match(listed.StandardOutput);
+            if (!elements.Success)
+                continue;
+            foreach (var item in elements.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (IPAddress.TryParse(item, out var address))
+                    destinations.Add(address);
+            }
+        }
+        return new OutsideTraffic(packets, destinations);
+    }
+
+    public override string ToString() => $"{Namespace} ({Address}, {Address6})";
+
+    public async ValueTask DisposeAsync() => await NetworkCommands.IpUncheckedAsync("netns", "del", Namespace);
+
+    /// <summary>Every packet leaving by a link for an address outside the LAN is counted, its destination kept, and dropped.</summary>
+    internal async Task RaiseFenceAsync(CancellationToken cancellationToken)
+    {
+        var rules = $$"""
+            table inet {{FenceTable}} {
+              counter outside { }
+              set seen4 { type ipv4_addr; size 4096; flags dynamic; }
+              set seen6 { type ipv6_addr; size 4096; flags dynamic; }
+              chain out {
+                type filter hook output priority 0; policy accept;
+                oifname "lo" accept
+                ip daddr { {{_lan.Network4}}, 224.0.0.0/4, 255.255.255.255 } accept
+                ip6 daddr { {{_lan.Network6}}, fe80::/10, ff00::/8 } accept
+                meta nfproto ipv4 add @seen4 { ip daddr } counter name "outside" drop
+                meta nfproto ipv6 add @seen6 { ip6 daddr } counter name "outside" drop
+              }
+            }
+
+            """;
+        var file = Path.Combine(Path.GetTempPath(), $"{Namespace}.nft");
+        await File.WriteAllTextAsync(file, rules, cancellationToken);
+        try
+        {
+            await NetworkCommands.NftAsync(Namespace, cancellationToken, "-f", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [GeneratedRegex(@"packets (\d+)")]
+    private static partial Regex PacketCount();
+
+    [GeneratedRegex(@"elements = \{([^}]*)\}", RegexOptions.Singleline)]
+    private static partial Regex SetElements();
+}

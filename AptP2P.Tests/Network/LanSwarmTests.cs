@@ -1,0 +1,102 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Network;
+using AptP2P.Testing.Nodes;
+using AptP2P.Testing.Repositories;
+using AptP2P.Tests.Fixtures;
+using AptP2P.Tests.Proxy;
+
+namespace AptP2P.Tests.Network;
+
+/// <summary>
+/// Real machines on a real LAN (network namespaces on a bridge), each node on its default port 9977 with its own real
+/// apt-get, the mirror on the LAN's host address: the swarm works across machines, not only across loopback addresses.
+/// </summary>
+[Collection(MirrorCollection.Name)]
+public sealed class LanSwarmTests(MirrorFixture fixture) : IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly string[] InstallSet = ["hello", "figlet", "tree", "fortune-mod", DebianRepository.BigPackageName];
+
+    private VirtualLan _lan = null!;
+    private NginxMirror _mirror = null!;
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        _lan = await VirtualLan.CreateAsync(Ct);
+        _mirror = new NginxMirror(fixture.Repository.Root) { ListenAddress = _lan.HostAddress };
+        await _mirror.StartAsync(Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned))
+            await owned.DisposeAsync();
+        await _mirror.DisposeAsync();
+        await _lan.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_machine_gets_every_package_from_another_machine_by_the_dht_and_none_from_the_mirror()
+    {
+        var a = await _lan.AddMachineAsync(Ct);
+        var b = await _lan.AddMachineAsync(Ct);
+        var nodeA = await StartAsync(a, []);
+        var nodeB = await StartAsync(b, [$"AptP2P:Dht:BootstrapNodes:0={a.Address}:{LanMachine.NodePort}"]);
+        using var aptA = a.CreateAptClient(fixture.Repository, _mirror.HostPort);
+        using var aptB = b.CreateAptClient(fixture.Repository, _mirror.HostPort);
+        AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
+        AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
+        await WaitUntilFoundAsync(nodeB, $"{a.Address}:{LanMachine.NodePort}", HashesOf(aptA));
+        _mirror.ClearAccessLog();
+
+        AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
+        AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
+
+        var fromMirror = _mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
+        Assert.True(fromMirror.Count == 0, $"B asked the mirror for {string.Join(", ", fromMirror)}:\n{nodeB}");
+        foreach (var name in InstallSet)
+        {
+            var package = fixture.Repository.Package(name);
+            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(package.PoolPath), aptB.ArchivePathOf(package));
+        }
+        Assert.Equal(0, (await a.ReadOutsideTrafficAsync(Ct)).Packets);
+        Assert.Equal(0, (await b.ReadOutsideTrafficAsync(Ct)).Packets);
+    }
+
+    private async Task<NodeProcess> StartAsync(LanMachine machine, string[] settings)
+    {
+        var node = await machine.StartNodeAsync(settings, cancellationToken: Ct);
+        _owned.Add(node);
+        return node;
+    }
+
+    /// <summary>The SHA-256 of every package the client downloaded, dependencies included.</summary>
+    private static List<string> HashesOf(AptClient apt) =>
+        [.. Directory.GetFiles(apt.ArchivesDirectory, "*.deb").Select(AptThroughProxyTests.Sha256Of)];
+
+    /// <summary>Waits until <paramref name="seeker"/>'s DHT lookups (its API) find <paramref name="holder"/> for every file.</summary>
+    internal static async Task WaitUntilFoundAsync(NodeProcess seeker, string holder, IEnumerable<string> sha256s)
+    {
+        using var http = new HttpClient { BaseAddress = seeker.BaseUri, Timeout = TimeSpan.FromSeconds(20) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        foreach (var sha256 in sha256s)
+        {
+            while (true)
+            {
+                var lookup = await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/dht/peers/{sha256}", UriKind.Relative), Ct);
+                if (lookup.GetProperty("peers").EnumerateArray().Any(p => p.GetString() == holder))
+                    break;
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"{seeker.BaseUri} never found {holder} for {sha256}:\n{seeker}");
+                await Task.Delay(200, Ct);
+            }
+        }
+    }
+
+    private static void AssertSucceeded(AptResult result, NodeProcess node) =>
+        Assert.True(result.Succeeded, $"apt-get failed: {result}\n{node}");
+}
