@@ -24,6 +24,12 @@ public sealed class AptP2POptions
     /// <summary>Contract: host or host:port patterns (<c>*.debian.org</c> allowed) the proxy may fetch from. Empty means any host.</summary>
     public string[] AllowedMirrors { get; set; } = [];
 
+    /// <summary>
+    /// Contract: hosts (patterns as for <see cref="AllowedMirrors"/>; without a port, 443 only) that HTTP-proxy clients may open
+    /// an opaque <c>CONNECT</c> tunnel to. Nothing passing through a tunnel is cached or shared. Empty means none.
+    /// </summary>
+    public string[] AllowedTunnels { get; set; } = [];
+
     public CacheOptions Cache { get; set; } = new();
 
     public MirrorOptions Mirror { get; set; } = new();

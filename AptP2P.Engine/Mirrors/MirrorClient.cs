@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace AptP2P.Engine.Mirrors;
 
 /// <summary>
-/// HTTP to mirrors: no automatic redirects, decompression, cookies or system proxy, so bytes pass through untouched;
+/// HTTP and HTTPS to mirrors (certificates checked against the system's trust store, which <c>SSL_CERT_FILE</c> and
+/// <c>SSL_CERT_DIR</c> extend as for OpenSSL): no automatic redirects, decompression, cookies or system proxy, so bytes pass through untouched;
 /// redirects are followed here, each hop checked by <see cref="MirrorPolicy"/>, and the connect step refuses this node's own ports
 /// whatever a name resolves to.
 /// </summary>
@@ -74,6 +75,11 @@ public sealed partial class MirrorClient : IDisposable
                 {
                     return MirrorResult.Fail(MirrorFailureKind.Refused, refused.Message);
                 }
+                catch (HttpRequestException ex) when (ex.InnerException is System.Security.Authentication.AuthenticationException tls)
+                {
+                    // Never a silent fallback to http: the mirror is unusable until its certificate is trusted.
+                    return MirrorResult.Fail(MirrorFailureKind.Unreachable, $"TLS with https://{uri.Authority} failed: {tls.Message}");
+                }
                 catch (HttpRequestException ex)
                 {
                     return MirrorResult.Fail(MirrorFailureKind.Unreachable, $"{uri.Authority}: {ex.Message}");
@@ -89,8 +95,10 @@ public sealed partial class MirrorClient : IDisposable
                 if (hop >= maxRedirects)
                     return MirrorResult.Fail(MirrorFailureKind.BadRedirect, $"more than {maxRedirects} redirects, last to {location}");
                 var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
-                if (next.Scheme != Uri.UriSchemeHttp)
+                if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
                     return MirrorResult.Fail(MirrorFailureKind.Refused, $"redirect to a non-http URL ({next.Scheme}://{next.Authority}) is not followed");
+                if (uri.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
+                    return MirrorResult.Fail(MirrorFailureKind.BadRedirect, $"redirect from https to http ({next.Authority}) is not followed");
                 LogRedirect(uri, next, (int)response.StatusCode);
                 uri = next;
                 continue;

@@ -40,7 +40,7 @@ public sealed class MirrorPolicy(IOptionsMonitor<AptP2POptions> options, NodeEnd
     }
 
     /// <summary><c>host</c> matches any port; <c>host:port</c> that port only; <c>*.example.org</c> any subdomain.</summary>
-    internal static bool Matches(string pattern, string host, int port)
+    public static bool Matches(string pattern, string host, int port)
     {
         var patternHost = pattern.ToLowerInvariant();
         int? patternPort = null;

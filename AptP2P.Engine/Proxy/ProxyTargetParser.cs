@@ -22,7 +22,8 @@ public readonly record struct ParsedTarget(MirrorUrl? Url, TargetProblem Problem
 
 /// <summary>
 /// Turns the raw request target apt sent (<c>/host[:port]/path</c> in URL-prefix mode, <c>http://host[:port]/path</c> in
-/// HTTP-proxy mode) into a <see cref="MirrorUrl"/>. Works on the raw bytes before any normalisation, so that '..' segments,
+/// HTTP-proxy mode; for an https mirror <c>/HTTPS///host[:port]/path</c>, apt-cacher-ng's form, or <c>https://host/path</c>)
+/// into a <see cref="MirrorUrl"/>. Works on the raw bytes before any normalisation, so that '..' segments,
 /// encoded dots and encoded separators are refused rather than silently collapsed, and decodes percent-encoding exactly once.
 /// The one exception is a literal "./" inside the path, which apt itself sends for flat repositories; it is dropped.
 /// </summary>
@@ -52,7 +53,13 @@ public static class ProxyTargetParser
         }
 
         ReadOnlySpan<char> rest;
-        if (rawTarget[0] == '/')
+        var secure = false;
+        if (rawTarget.StartsWith(SecurePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            rest = rawTarget.AsSpan(SecurePrefix.Length);
+            secure = true;
+        }
+        else if (rawTarget[0] == '/')
         {
             rest = rawTarget.AsSpan(1);
         }
@@ -62,31 +69,35 @@ public static class ProxyTargetParser
         }
         else if (rawTarget.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
-            return ParsedTarget.Fail("https targets are not proxied; use http:// sources (apt verifies every file by its signed hashes)");
+            rest = rawTarget.AsSpan("https://".Length);
+            secure = true;
         }
         else
         {
-            return ParsedTarget.Fail("the request target is neither a path nor an http:// URL");
+            return ParsedTarget.Fail("the request target is neither a path nor an http:// or https:// URL");
         }
 
         var slash = rest.IndexOf('/');
         var authority = slash < 0 ? rest : rest[..slash];
         var pathPart = slash < 0 ? ReadOnlySpan<char>.Empty : rest[(slash + 1)..];
 
-        if (!TryParseAuthority(authority, out var host, out var port, out var authorityProblem))
+        if (!TryParseAuthority(authority, secure ? MirrorUrl.HttpsPort : MirrorUrl.HttpPort, out var host, out var port, out var authorityProblem))
             return ParsedTarget.Fail(authorityProblem);
         if (pathPart.IsEmpty)
             return ParsedTarget.Fail("no path after the mirror host");
         if (!TryDecodePath(pathPart, out var path, out var pathProblem))
             return ParsedTarget.Fail(pathProblem);
 
-        return new ParsedTarget(new MirrorUrl(host, port, path), TargetProblem.None, null);
+        return new ParsedTarget(new MirrorUrl(host, port, path, secure), TargetProblem.None, null);
     }
 
-    private static bool TryParseAuthority(ReadOnlySpan<char> authority, out string host, out int port, out string problem)
+    /// <summary>apt-cacher-ng's remap of an https source into an http one: <c>http://proxy:3142/HTTPS///host/path</c>.</summary>
+    private const string SecurePrefix = "/HTTPS///";
+
+    private static bool TryParseAuthority(ReadOnlySpan<char> authority, int defaultPort, out string host, out int port, out string problem)
     {
         host = "";
-        port = 80;
+        port = defaultPort;
         problem = "";
         if (authority.IsEmpty)
         {

@@ -6,13 +6,16 @@ internal static class NginxConfig
     public const string AccessLogName = "access.log";
     public const string ErrorLogName = "error.log";
 
-    public static string Render(string directory, System.Net.IPEndPoint listen, string documentRoot, IReadOnlyList<string> serverConfig, int workers = 1)
+    public static string Render(string directory, System.Net.IPEndPoint endPoint, string documentRoot, IReadOnlyList<string> serverConfig, int workers = 1, TestCertificateAuthority? tls = null)
     {
         var tmp = Path.Combine(directory, "tmp");
         Directory.CreateDirectory(tmp);
         // Without /etc/nginx/mime.types everything is served as application/octet-stream, which apt does not mind.
         var mimeTypes = File.Exists("/etc/nginx/mime.types") ? "include /etc/nginx/mime.types;" : string.Empty;
         var server = string.Join(Environment.NewLine, serverConfig.Select(line => "    " + line));
+        var listen = tls is null
+            ? $"listen {endPoint};"
+            : $"listen {endPoint} ssl;\n    ssl_certificate {tls.CertificatePath};\n    ssl_certificate_key {tls.KeyPath};";
         return $$"""
             worker_processes {{workers}};
             pid {{directory}}/nginx.pid;
@@ -32,7 +35,7 @@ internal static class NginxConfig
               tcp_nopush on;
               keepalive_requests 10000;
               server {
-                listen {{listen}};
+                {{listen}}
                 root {{documentRoot}};
                 autoindex on;
             {{server}}

@@ -42,9 +42,12 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
     /// <summary>The address nginx listens on: loopback by default; a bridge's address to serve network namespaces.</summary>
     public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
 
+    /// <summary>Serve https with this authority's server certificate instead of plain http.</summary>
+    public TestCertificateAuthority? Tls { get; init; }
+
     public string HostPort => EndPoint.ToString();
 
-    public Uri BaseUri => new($"http://{HostPort}/");
+    public Uri BaseUri => new($"{(Tls is null ? "http" : "https")}://{HostPort}/");
 
     public IPEndPoint EndPoint => new(ListenAddress, Port);
 
@@ -73,7 +76,7 @@ public sealed class NginxMirror : IAsyncDisposable, IDisposable
             {
                 Port = FreePort.Pick(ListenAddress);
             }
-            await File.WriteAllTextAsync(ConfigPath, NginxConfig.Render(_paths.Root, EndPoint, DocumentRoot, _serverConfig, Workers), cancellationToken);
+            await File.WriteAllTextAsync(ConfigPath, NginxConfig.Render(_paths.Root, EndPoint, DocumentRoot, _serverConfig, Workers, Tls), cancellationToken);
             var errorLogLength = File.Exists(ErrorLogPath) ? new FileInfo(ErrorLogPath).Length : 0;
             _master = Launch(nginx, ["-g", "daemon off;"]);
             var problem = await WaitUntilServingAsync(cancellationToken);

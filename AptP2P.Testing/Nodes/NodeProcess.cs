@@ -27,6 +27,9 @@ public sealed record NodeProcessOptions
     /// <summary>The host the test reaches the node's HTTP port at when that is not the bind address (a node in a network namespace).</summary>
     public string? ReachableAt { get; init; }
 
+    /// <summary>Environment variables for the node, e.g. <c>SSL_CERT_FILE</c> for a test certificate authority.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>How long the node may take to log that it started.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -109,6 +112,8 @@ public sealed class NodeProcess : IAsyncDisposable
             startInfo.ArgumentList.Add(argument);
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in options.Environment)
+            startInfo.Environment[name] = value;
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var node = new NodeProcess(process, options, dataDirectory, owns);

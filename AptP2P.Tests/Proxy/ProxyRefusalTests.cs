@@ -81,7 +81,7 @@ public sealed class ProxyRefusalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Connect_tunnels_are_refused_with_405_and_a_reason()
+    public async Task A_connect_to_a_host_not_in_allowed_tunnels_is_refused_with_403_and_the_cached_alternative()
     {
         // As apt and curl send it through a proxy: the Host header repeats the authority-form target.
         await using var connection = await RawHttp.ConnectAsync(_node.BaseUri, cancellationToken: TestContext.Current.CancellationToken);
@@ -89,9 +89,9 @@ public sealed class ProxyRefusalTests : IAsyncLifetime
 
         var response = await connection.ReadResponseAsync(cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(405, response.Status);
-        Assert.Equal("GET, HEAD", response.Header("Allow"));
-        Assert.StartsWith("405 Method Not Allowed: CONNECT tunnels are not offered", response.BodyText, StringComparison.Ordinal);
+        Assert.Equal(403, response.Status);
+        Assert.StartsWith("403 Forbidden: CONNECT to deb.debian.org:443 is not offered", response.BodyText, StringComparison.Ordinal);
+        Assert.Contains("/HTTPS///", response.BodyText, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,6 +23,32 @@ public sealed class ProxyTargetParserTests
         Assert.Equal(path, parsed.Url.Path);
     }
 
+    [Theory]
+    [InlineData("/HTTPS///deb.debian.org/debian/dists/bookworm/InRelease", "deb.debian.org", 443, "debian/dists/bookworm/InRelease", "https://deb.debian.org/debian/dists/bookworm/InRelease")]
+    [InlineData("/https///Mirror.Example:8443/debian/x", "mirror.example", 8443, "debian/x", "https://mirror.example:8443/debian/x")]
+    [InlineData("https://deb.debian.org/debian/x", "deb.debian.org", 443, "debian/x", "https://deb.debian.org/debian/x")]
+    [InlineData("/HTTPS///[::1]:8443/x", "[::1]", 8443, "x", "https://[::1]:8443/x")]
+    public void Https_mirrors_in_apt_cacher_ng_form_or_as_absolute_urls_are_fetched_over_tls(string raw, string host, int port, string path, string upstream)
+    {
+        var url = ProxyTargetParser.Parse(raw).Url!;
+
+        Assert.True(url.Secure);
+        Assert.Equal((host, port, path), (url.Host, url.Port, url.Path));
+        Assert.Equal(upstream, url.ToUpstreamUri().AbsoluteUri);
+    }
+
+    [Fact]
+    public void A_hosts_http_and_https_archives_have_different_keys()
+    {
+        var plain = ProxyTargetParser.Parse("/deb.debian.org/debian/x").Url!;
+        var secure = ProxyTargetParser.Parse("/HTTPS///deb.debian.org/debian/x").Url!;
+
+        Assert.Equal("deb.debian.org/debian/x", plain.Key);
+        Assert.Equal("https://deb.debian.org/debian/x", secure.Key);
+        Assert.Equal("https://deb.debian.org", secure.Authority);
+        Assert.Equal("deb.debian.org:443/debian/x", ProxyTargetParser.Parse("/deb.debian.org:443/debian/x").Url!.Key);
+    }
+
     [Fact]
     public void Percent_encoding_is_decoded_exactly_once()
     {
@@ -90,7 +116,10 @@ public sealed class ProxyTargetParserTests
     [InlineData("/[not-an-ip]/x")]
     [InlineData("/deb.debian.org")]
     [InlineData("/deb.debian.org/")]
-    [InlineData("https://deb.debian.org/debian/x")]
+    [InlineData("/HTTPS///deb.debian.org")]
+    [InlineData("/HTTPS///user@deb.debian.org/x")]
+    [InlineData("/HTTPS///deb.debian.org/../x")]
+    [InlineData("/HTTPS//deb.debian.org/x")]
     [InlineData("ftp://deb.debian.org/debian/x")]
     [InlineData("deb.debian.org:443")]
     [InlineData("*")]

@@ -32,6 +32,7 @@ public static class AptP2PHost
         builder.Services.AddSingleton<ProxyEndpoint>();
         builder.Services.AddSingleton<ClientAbortLog>();
         builder.Services.AddSingleton<Prefetcher>();
+        builder.Services.AddSingleton<ConnectTunnel>();
         builder.AddAptP2PDashboard();
         builder.Services.AddOptions<AptP2POptions>()
             .Validate(o => ClientAccess.IsValid(o.AllowedClients), "AptP2P:AllowedClients must list addresses or CIDR networks such as 192.168.1.0/24")
@@ -45,6 +46,7 @@ public static class AptP2PHost
             kestrel.Listen(address, options.Port, listen =>
             {
                 var prefetcher = listen.ApplicationServices.GetRequiredService<Prefetcher>();
+                listen.Use(listen.ApplicationServices.GetRequiredService<ConnectTunnel>().Middleware);
                 listen.Use(RequestPump.Middleware(prefetcher.For));
             });
         });
@@ -81,7 +83,7 @@ public static class AptP2PHost
         try
         {
             var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "/";
-            // CONNECT (apt's https through a proxy) goes to the proxy too, which refuses it with a reason.
+            // A CONNECT that reaches Kestrel was not let through by the ConnectTunnel: the proxy refuses it with the reason.
             if (ProxyRouting.IsProxyTarget(rawTarget) || HttpMethods.IsConnect(context.Request.Method))
                 await aborts.RunAsync(context, proxy.HandleAsync);
             else if (MethodNames.IsMiscased(context.Request.Method))

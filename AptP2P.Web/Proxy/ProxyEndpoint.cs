@@ -25,13 +25,18 @@ internal sealed partial class ProxyEndpoint(
         var request = context.Request;
 
         // Ordinal, unlike HttpMethods.IsGet: RFC 9110 §9.1 makes "get" another method, one the proxy does not offer.
+        if (request.Method == HttpMethods.Connect)
+        {
+            // Only tunnels the ConnectTunnel refused get here: a host not listed, or a client not allowed.
+            await RefuseAsync(context, StatusCodes.Status403Forbidden,
+                $"CONNECT to {context.Features.Get<IHttpRequestFeature>()?.RawTarget} is not offered to this client or not in AptP2P:AllowedTunnels; "
+                + "an https archive is cached and shared through http://<this node>/HTTPS///<host>/<path>");
+            return;
+        }
         if (request.Method is not ("GET" or "HEAD"))
         {
             context.Response.Headers.Allow = "GET, HEAD";
-            var reason = request.Method == HttpMethods.Connect
-                ? "CONNECT tunnels are not offered; use http:// sources through AptP2P (apt checks every file against the signed Release)"
-                : $"method {request.Method} is not supported by the apt proxy (method names are case-sensitive)";
-            await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, reason);
+            await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, $"method {request.Method} is not supported by the apt proxy (method names are case-sensitive)");
             return;
         }
         // apt never sends one; a body on GET/HEAD has no meaning (RFC 9110 §9.3.1), and answering as if it were absent would
