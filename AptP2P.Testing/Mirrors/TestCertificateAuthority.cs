@@ -5,6 +5,18 @@ using AptP2P.Testing.Machine;
 
 namespace AptP2P.Testing.Mirrors;
 
+/// <summary>What a <see cref="TestCertificateAuthority"/>'s server certificate is like.</summary>
+public enum ServerCertificateKind
+{
+    Valid,
+
+    /// <summary>Names <c>wrong.example</c> only, so a client connecting to 127.0.0.1 or localhost refuses it.</summary>
+    WrongName,
+
+    /// <summary>Its validity ended yesterday.</summary>
+    Expired,
+}
+
 /// <summary>
 /// A certificate authority of the test's own and one server certificate it signed for 127.0.0.1, ::1 and <c>localhost</c>,
 /// as PEM files for nginx (<see cref="CertificatePath"/>, <see cref="KeyPath"/>) and for a client that should trust it
@@ -24,7 +36,10 @@ public sealed class TestCertificateAuthority : IDisposable
     public string KeyPath => _paths.PathOf("server.key");
 
     /// <param name="extraAddresses">More addresses the server certificate names, e.g. a test LAN's host address.</param>
-    public static TestCertificateAuthority Create(params IPAddress[] extraAddresses)
+    public static TestCertificateAuthority Create(params IPAddress[] extraAddresses) => Create(ServerCertificateKind.Valid, extraAddresses);
+
+    /// <summary>An authority whose server certificate is valid, names only another host, or expired yesterday.</summary>
+    public static TestCertificateAuthority Create(ServerCertificateKind kind, params IPAddress[] extraAddresses)
     {
         var paths = TestPaths.Create("tls");
         var now = DateTimeOffset.UtcNow;
@@ -33,22 +48,30 @@ public sealed class TestCertificateAuthority : IDisposable
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        using var ca = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(2));
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-5), now.AddDays(2));
 
         using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var serverRequest = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddIpAddress(IPAddress.IPv6Loopback);
-        foreach (var address in extraAddresses)
-            names.AddIpAddress(address);
+        if (kind == ServerCertificateKind.WrongName)
+        {
+            names.AddDnsName("wrong.example");
+        }
+        else
+        {
+            names.AddDnsName("localhost");
+            names.AddIpAddress(IPAddress.Loopback);
+            names.AddIpAddress(IPAddress.IPv6Loopback);
+            foreach (var address in extraAddresses)
+                names.AddIpAddress(address);
+        }
         serverRequest.CertificateExtensions.Add(names.Build());
         serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         serverRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         serverRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
-        using var server = serverRequest.Create(ca, now.AddMinutes(-5), now.AddDays(1), RandomNumberGenerator.GetBytes(16));
+        var (notBefore, notAfter) = kind == ServerCertificateKind.Expired ? (now.AddDays(-3), now.AddDays(-1)) : (now.AddMinutes(-5), now.AddDays(1));
+        using var server = serverRequest.Create(ca, notBefore, notAfter, RandomNumberGenerator.GetBytes(16));
 
         var authority = new TestCertificateAuthority(paths);
         File.WriteAllText(authority.AuthorityPath, ca.ExportCertificatePem() + "\n");

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
 using AptP2P.Testing.Machine;
 
 namespace AptP2P.Testing.Nodes;
@@ -156,6 +158,28 @@ public sealed class NodeProcess : IAsyncDisposable
             if (deadline.Elapsed > timeout)
                 throw new TimeoutException($"The node did not log '{fragment}' within {timeout.TotalSeconds:0} s:\n{this}");
             await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Waits until this node's DHT lookups (<c>GET /api/dht/peers/{sha256}</c>) find <paramref name="holder"/> (<c>ip:port</c>)
+    /// for every file; fails with this node's log after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitUntilFindsAsync(string holder, IEnumerable<string> sha256s, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(20) };
+        var deadline = Stopwatch.StartNew();
+        foreach (var sha256 in sha256s)
+        {
+            while (true)
+            {
+                var lookup = await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/dht/peers/{sha256}", UriKind.Relative), cancellationToken);
+                if (lookup.GetProperty("peers").EnumerateArray().Any(p => p.GetString() == holder))
+                    break;
+                if (deadline.Elapsed > timeout)
+                    throw new TimeoutException($"{BaseUri} never found {holder} for {sha256}:\n{this}");
+                await Task.Delay(200, cancellationToken);
+            }
         }
     }
 

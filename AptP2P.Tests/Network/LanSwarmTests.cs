@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using AptP2P.Testing.Apt;
 using AptP2P.Testing.Mirrors;
 using AptP2P.Testing.Network;
@@ -50,7 +48,7 @@ public sealed class LanSwarmTests(MirrorFixture fixture) : IAsyncLifetime
         using var aptB = b.CreateAptClient(fixture.Repository, _mirror.HostPort);
         AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
         AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
-        await WaitUntilFoundAsync(nodeB, $"{a.Address}:{LanMachine.NodePort}", HashesOf(aptA));
+        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", HashesOf(aptA), TimeSpan.FromSeconds(45), Ct);
         _mirror.ClearAccessLog();
 
         AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
@@ -77,25 +75,6 @@ public sealed class LanSwarmTests(MirrorFixture fixture) : IAsyncLifetime
     /// <summary>The SHA-256 of every package the client downloaded, dependencies included.</summary>
     private static List<string> HashesOf(AptClient apt) =>
         [.. Directory.GetFiles(apt.ArchivesDirectory, "*.deb").Select(AptThroughProxyTests.Sha256Of)];
-
-    /// <summary>Waits until <paramref name="seeker"/>'s DHT lookups (its API) find <paramref name="holder"/> for every file.</summary>
-    internal static async Task WaitUntilFoundAsync(NodeProcess seeker, string holder, IEnumerable<string> sha256s)
-    {
-        using var http = new HttpClient { BaseAddress = seeker.BaseUri, Timeout = TimeSpan.FromSeconds(20) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
-        foreach (var sha256 in sha256s)
-        {
-            while (true)
-            {
-                var lookup = await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/dht/peers/{sha256}", UriKind.Relative), Ct);
-                if (lookup.GetProperty("peers").EnumerateArray().Any(p => p.GetString() == holder))
-                    break;
-                if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"{seeker.BaseUri} never found {holder} for {sha256}:\n{seeker}");
-                await Task.Delay(200, Ct);
-            }
-        }
-    }
 
     private static void AssertSucceeded(AptResult result, NodeProcess node) =>
         Assert.True(result.Succeeded, $"apt-get failed: {result}\n{node}");

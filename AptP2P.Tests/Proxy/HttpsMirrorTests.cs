@@ -39,7 +39,7 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Apt_installs_from_an_https_mirror_through_the_node_and_a_second_client_gets_the_packages_from_its_cache()
+    public async Task Apt_installs_and_fetches_sources_from_an_https_mirror_through_the_node_and_a_second_client_gets_the_packages_from_its_cache()
     {
         await using var node = await StartNodeAsync(trusting: true);
         var prefix = new Uri($"{node.BaseUri}HTTPS///{_mirror.HostPort}/");
@@ -52,6 +52,17 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
             {
                 var package = fixture.Repository.Package(name);
                 AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(package.PoolPath), first.ArchivePathOf(package));
+            }
+            var sources = Directory.CreateTempSubdirectory("aptp2p-src-").FullName;
+            try
+            {
+                AssertSucceeded(await first.SourceDownloadOnlyAsync(fixture.Repository.SourcePackageName, sources, Ct), node);
+                foreach (var file in fixture.Repository.SourceFiles)
+                    AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(file), Path.Combine(sources, Path.GetFileName(file)));
+            }
+            finally
+            {
+                Directory.Delete(sources, recursive: true);
             }
         }
         _mirror.ClearAccessLog();
@@ -80,6 +91,55 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
         Assert.Contains($"TLS with https://{_mirror.HostPort} failed", response.BodyText, StringComparison.Ordinal);
         Assert.Contains(node.Output, l => l.Contains("TLS with", StringComparison.Ordinal) && l.Contains("502", StringComparison.Ordinal));
         Assert.Empty(_mirror.ReadAccessLog());
+    }
+
+    [Theory]
+    [InlineData(ServerCertificateKind.WrongName)]
+    [InlineData(ServerCertificateKind.Expired)]
+    public async Task A_certificate_for_another_name_or_an_expired_one_fails_apt_clearly_and_is_logged(ServerCertificateKind kind)
+    {
+        using var authority = TestCertificateAuthority.Create(kind);
+        await using var mirror = new NginxMirror(fixture.Repository.Root) { Tls = authority };
+        await mirror.StartAsync(Ct);
+        await using var node = await NodeProcess.StartAsync(new NodeProcessOptions
+        {
+            Port = FreePort.Pick(),
+            Environment = new Dictionary<string, string> { ["SSL_CERT_FILE"] = authority.AuthorityPath },
+        }, Ct);
+        using var apt = fixture.CreateClient(new Uri($"{node.BaseUri}HTTPS///{mirror.HostPort}/"));
+
+        var result = await apt.UpdateAsync(Ct);
+
+        // apt update ends 0 with a warning for an index it could not fetch; the warning is what the user sees.
+        Assert.Contains($"W: Failed to fetch {apt.BaseUris[0]}dists/{fixture.Repository.Suite}/InRelease  502  Bad Gateway", result.Output, StringComparison.Ordinal);
+        var logged = Assert.Single(node.Matching($"TLS with https://{mirror.HostPort} failed").Take(1));
+        Assert.Contains(kind == ServerCertificateKind.WrongName ? "RemoteCertificateNameMismatch" : "NotTimeValid", logged, StringComparison.Ordinal);
+        Assert.Empty(mirror.ReadAccessLog());
+    }
+
+    [Fact]
+    public async Task A_second_node_gets_the_packages_of_an_https_mirror_from_the_first_and_none_from_the_mirror()
+    {
+        var port = FreePort.Pick(System.Net.IPAddress.Parse("127.0.0.2"));
+        await using var holder = await StartNodeAsync(trusting: true, bindAddress: "127.0.0.2", port: port);
+        await using var seeker = await StartNodeAsync(trusting: true, [$"AptP2P:Dht:BootstrapNodes:0=127.0.0.2:{port}"], "127.0.0.3");
+        using var holderApt = fixture.CreateClient(new Uri($"{holder.BaseUri}HTTPS///{_mirror.HostPort}/"));
+        AssertSucceeded(await holderApt.UpdateAsync(Ct), holder);
+        AssertSucceeded(await holderApt.InstallDownloadOnlyAsync(InstallSet), holder);
+        await seeker.WaitUntilFindsAsync($"127.0.0.2:{port}", Directory.GetFiles(holderApt.ArchivesDirectory, "*.deb").Select(AptThroughProxyTests.Sha256Of), TimeSpan.FromSeconds(45), Ct);
+        _mirror.ClearAccessLog();
+
+        using var seekerApt = fixture.CreateClient(new Uri($"{seeker.BaseUri}HTTPS///{_mirror.HostPort}/"));
+        AssertSucceeded(await seekerApt.UpdateAsync(Ct), seeker);
+        AssertSucceeded(await seekerApt.InstallDownloadOnlyAsync(InstallSet), seeker);
+
+        var fromMirror = _mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
+        Assert.True(fromMirror.Count == 0, $"the seeker asked the https mirror for {string.Join(", ", fromMirror)}\n{seeker}");
+        foreach (var name in InstallSet)
+        {
+            var package = fixture.Repository.Package(name);
+            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(package.PoolPath), seekerApt.ArchivePathOf(package));
+        }
     }
 
     [Fact]
@@ -144,10 +204,11 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
     public void Allowed_tunnels_name_hosts_on_443_unless_a_port_is_given(string pattern, string host, int port, bool allowed) =>
         Assert.Equal(allowed, Web.Proxy.ConnectTunnel.IsListed([pattern], host, port));
 
-    private Task<NodeProcess> StartNodeAsync(bool trusting, string[]? settings = null) =>
+    private Task<NodeProcess> StartNodeAsync(bool trusting, string[]? settings = null, string bindAddress = "127.0.0.1", int? port = null) =>
         NodeProcess.StartAsync(new NodeProcessOptions
         {
-            Port = FreePort.Pick(),
+            BindAddress = bindAddress,
+            Port = port ?? FreePort.Pick(System.Net.IPAddress.Parse(bindAddress)),
             Settings = settings ?? [],
             Environment = trusting ? new Dictionary<string, string> { ["SSL_CERT_FILE"] = _authority.AuthorityPath } : new Dictionary<string, string>(),
         }, Ct);
