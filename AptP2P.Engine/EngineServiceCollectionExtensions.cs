@@ -52,6 +52,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<CacheReconciler>();
 
         services.AddSingleton<HashIndex>();
+        services.AddSingleton<Apt.Trust.SignatureVerifier>();
+        services.AddSingleton<Apt.Trust.IArchiveCatalog, Apt.Trust.ArchiveCatalog>();
         services.AddSingleton<IndexIngestor>();
 
         services.AddSingleton<TrafficStatistics>();

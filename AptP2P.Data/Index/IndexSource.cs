@@ -15,4 +15,16 @@ public sealed class IndexSource
     public DateTimeOffset? Date { get; set; }
     public DateTimeOffset IngestedAt { get; set; }
     public int EntryCount { get; set; }
+
+    /// <summary>
+    /// For a Release: <c>verified</c>, <c>unknown-key</c>, <c>bad</c> or <c>unsigned</c> (PROTOCOL.md's trust words); for a
+    /// Packages/Sources index, the trust of the Release that listed it when it was indexed. Null in rows of older versions.
+    /// </summary>
+    public string? Trust { get; set; }
+
+    /// <summary>The fingerprint of the key whose signature verified the Release.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>Why a Release is not <c>verified</c>, as the log said it.</summary>
+    public string? TrustReason { get; set; }
 }

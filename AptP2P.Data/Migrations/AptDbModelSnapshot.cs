@@ -243,6 +243,15 @@ namespace AptP2P.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SigningKey")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Trust")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TrustReason")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Mirror", "Path")

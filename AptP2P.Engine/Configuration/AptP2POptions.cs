@@ -32,6 +32,8 @@ public sealed class AptP2POptions
 
     public CacheOptions Cache { get; set; } = new();
 
+    public TrustOptions Trust { get; set; } = new();
+
     public MirrorOptions Mirror { get; set; } = new();
 }
 

@@ -25,6 +25,7 @@ public sealed partial class Announcer : BackgroundService
 
     private readonly IDht _dht;
     private readonly ContentStore _store;
+    private readonly Apt.Index.HashIndex _index;
     private readonly PieceListStore _pieceLists;
     private readonly NodeEndpoints _node;
     private readonly IOptionsMonitor<PeerOptions> _options;
@@ -41,11 +42,12 @@ public sealed partial class Announcer : BackgroundService
         AutoReplenishment = true,
     });
 
-    public Announcer(IDht dht, ContentStore store, PieceListStore pieceLists, NodeEndpoints node, IOptionsMonitor<PeerOptions> options,
+    public Announcer(IDht dht, ContentStore store, Apt.Index.HashIndex index, PieceListStore pieceLists, NodeEndpoints node, IOptionsMonitor<PeerOptions> options,
         TimeProvider time, ILogger<Announcer> logger)
     {
         _dht = dht;
         _store = store;
+        _index = index;
         _pieceLists = pieceLists;
         _node = node;
         _options = options;
@@ -59,7 +61,7 @@ public sealed partial class Announcer : BackgroundService
     /// </summary>
     public void Announce(CacheEntry entry)
     {
-        if (!entry.Verified)
+        if (!entry.Verified || _index.IsWithheld(entry.Hash))
             return;
         _schedule.Schedule(entry.Hash, NextDue());
         _queue.Writer.TryWrite(entry.Hash);
@@ -103,7 +105,7 @@ public sealed partial class Announcer : BackgroundService
         {
             await foreach (var hash in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                if (!_options.CurrentValue.Announce || _node.HttpPort == 0 || _store.Find(hash) is not { Verified: true } entry)
+                if (!_options.CurrentValue.Announce || _node.HttpPort == 0 || _store.Find(hash) is not { Verified: true } entry || _index.IsWithheld(hash))
                     continue;
                 if (_dht.KnownNodes == 0)
                 {

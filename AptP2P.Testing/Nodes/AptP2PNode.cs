@@ -57,6 +57,8 @@ public sealed class AptP2PNode : IAsyncDisposable
             "--AptP2P:Dht:BootstrapNodes=",
             // Not the machine's /var/cache/apt/archives: a test shares only directories it names.
             "--AptP2P:Peers:SharedDirectories:0=",
+            // The keys of the archives tests build, not the machine's: an archive signed by another key is unknown here.
+            "--" + Repositories.TestKeyrings.Setting,
             .. settings.Select(s => "--" + s),
         ];
         var app = AptP2PHost.Build(args, builder =>

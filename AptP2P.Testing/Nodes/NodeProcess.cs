@@ -97,6 +97,7 @@ public sealed class NodeProcess : IAsyncDisposable
             $"--AptP2P:DataDirectory={dataDirectory}",
             "--AptP2P:Dht:BootstrapNodes=",
             "--AptP2P:Peers:SharedDirectories:0=",
+            "--" + Repositories.TestKeyrings.Setting,
             "--Logging:Console:FormatterName=simple",
             "--Logging:Console:FormatterOptions:SingleLine=true",
             "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",

@@ -27,6 +27,7 @@ public sealed class DebianRepository : IDisposable
     public const string SourcePackageVersion = "1.0";
 
     private readonly TestPaths _paths;
+    private IDisposable? _trusted;
     private readonly ArchiveIndexer _indexer;
     private readonly RepositorySigner _signer;
 
@@ -86,7 +87,10 @@ public sealed class DebianRepository : IDisposable
 
             var signer = await RepositorySigner.CreateAsync(Path.Combine(work, "gnupg"), paths.PathOf("repo-key.gpg"), cancellationToken);
             var indexer = new ArchiveIndexer(repositoryRoot, work, "stable", "main", "amd64");
-            var repository = new DebianRepository(paths, indexer, signer, [.. sourceFiles.Select(f => Path.GetRelativePath(repositoryRoot, f))]);
+            var repository = new DebianRepository(paths, indexer, signer, [.. sourceFiles.Select(f => Path.GetRelativePath(repositoryRoot, f))])
+            {
+                _trusted = TestKeyrings.Publish(signer.KeyringPath),
+            };
             await repository.RegenerateIndexesAsync(cancellationToken);
             repository.BuildTime = stopwatch.Elapsed;
             return repository;
@@ -137,7 +141,30 @@ public sealed class DebianRepository : IDisposable
         Packages = [.. ControlStanzas.Parse(packagesText).Select(RepoPackage.FromIndexStanza).OrderBy(p => p.Name, StringComparer.Ordinal)];
     }
 
-    public void Dispose() => _paths.Dispose();
+    /// <summary>
+    /// Edits the Release (e.g. adds <c>Valid-Until</c> or sets an older <c>Date</c>) and signs it again with the repository's
+    /// key: an archive a real mirror could serve, signed but saying something else. <see cref="RegenerateIndexesAsync"/> undoes it.
+    /// </summary>
+    public async Task RewriteReleaseAsync(Func<string, string> edit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        var inRelease = Path.Combine(_indexer.DistsDirectory, "InRelease");
+        var previous = File.GetLastWriteTimeUtc(inRelease);
+        var text = await File.ReadAllTextAsync(_indexer.ReleasePath, cancellationToken);
+        await File.WriteAllTextAsync(_indexer.ReleasePath, edit(text), cancellationToken);
+        await _signer.SignAsync(_indexer.ReleasePath, cancellationToken);
+        KeepLastModifiedMovingForward(previous);
+        await ProcessRunner.RunAsync(Prerequisites.Require("chmod"), ["-R", "a+rX", Root], cancellationToken);
+    }
+
+    /// <summary>The directory of the suite's Release, relative to <see cref="Root"/>: <c>dists/stable</c>.</summary>
+    public string SuiteDirectory => $"dists/{Suite}";
+
+    public void Dispose()
+    {
+        _trusted?.Dispose();
+        _paths.Dispose();
+    }
 
     public override string ToString() => Root;
 

@@ -25,6 +25,25 @@ public sealed class CachePageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Lists_archives_with_their_signature_and_says_what_to_do_about_those_not_verified()
+    {
+        var date = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+        Archives.Archives.Add(new("deb.debian.org", "debian/dists/bookworm", "verified", "A5AF73C0FF749C131D0F8E55EEA9BDF7465B45A2", null, date, date, 63_000));
+        Archives.Archives.Add(new("apt.example.org", "dists/stable", "unknown-key", null, "signed by key 95F5142FD9834EDD, which is in none of the 4 keyring file(s)", date, date, 120));
+        Archives.Archives.Add(new("evil.example", "dists/stable", "bad", null, "the signature does not match the Release's content", date, date, 0));
+        Feed.Publish(Node(cache: new CacheSummary(0, 0, 1024 * MiB, 63_120, 0, 0)));
+
+        var cut = Render<CacheView>();
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=archive-row]").Count));
+        Assert.Equal(["verified", "unknown-key", "bad"], cut.FindAll("[data-testid=archive-signature]").Select(c => c.TextContent.Trim()));
+        var warnings = cut.FindAll("[data-testid=archive-warning]").Select(w => w.TextContent).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("/etc/apt/keyrings/", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("Nothing is learned from it", warnings[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Shows_the_files_most_uploaded_to_peers()
     {
         Catalog.Add("hello_2.10-3_amd64.deb", 50_000, hits: 7, uploaded: 100_000);

@@ -25,6 +25,7 @@ public abstract class DashboardTestContext : BunitContext
         Services.AddSingleton<TimeProvider>(Time);
         Services.AddSingleton<IStatisticsFeed>(Feed);
         Services.AddSingleton<ICacheCatalog>(Catalog);
+        Services.AddSingleton<AptP2P.Engine.Apt.Trust.IArchiveCatalog>(Archives);
         Services.AddSingleton<IDht>(Dht);
         Services.AddSingleton(Index);
         Services.AddSingleton<PeerLookupKeyResolver>();
@@ -49,6 +50,7 @@ public abstract class DashboardTestContext : BunitContext
     internal FakeTimeProvider Time { get; } = new(SampleStatistics.Start);
     internal TestStatisticsFeed Feed { get; } = new(SampleStatistics.Node());
     internal TestCacheCatalog Catalog { get; } = new();
+    internal TestArchiveCatalog Archives { get; } = new();
     internal TestDht Dht { get; } = new();
-    internal HashIndex Index { get; } = new();
+    internal HashIndex Index { get; } = new(new AptP2P.Tests.Transfers.FixedOptions<AptP2P.Engine.Configuration.AptP2POptions>(new()));
 }

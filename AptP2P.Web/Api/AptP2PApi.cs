@@ -9,6 +9,7 @@ public static class AptP2PApi
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapStatisticsApi();
         api.MapCacheApi();
+        api.MapArchivesApi();
         api.MapSettingsApi();
         api.MapDhtApi();
         return endpoints;

@@ -22,7 +22,7 @@ internal static partial class PeerEndpoints
         return routes;
     }
 
-    private static async Task ServeFileAsync(HttpContext context, string sha256, ContentStore store, UploadGate gate,
+    private static async Task ServeFileAsync(HttpContext context, string sha256, ContentStore store, Engine.Apt.Index.HashIndex index, UploadGate gate,
         PeerScoreBoard scores, TrafficStatistics statistics)
     {
         if (!ContentHash.TryParseStrict(sha256, out var hash))
@@ -30,7 +30,8 @@ internal static partial class PeerEndpoints
             await Refuse(context, StatusCodes.Status400BadRequest, "a file is named by 64 lowercase hex digits of its SHA-256");
             return;
         }
-        if (store.Find(hash) is not { Verified: true })
+        // A file only unverified archives list is the node's own clients' business, not something it vouches for to peers.
+        if (store.Find(hash) is not { Verified: true } || index.IsWithheld(hash))
         {
             await Refuse(context, StatusCodes.Status404NotFound, "not held here");
             return;

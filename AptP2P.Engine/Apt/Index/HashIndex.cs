@@ -1,24 +1,30 @@
 using System.Collections.Concurrent;
 using AptP2P.Data;
+using AptP2P.Engine.Apt.Trust;
+using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AptP2P.Engine.Apt.Index;
 
-/// <summary>What the archive metadata says a file is.</summary>
-public readonly record struct IndexedHash(ContentHash Hash, long? Size);
+/// <summary>What the archive metadata says a file is, and how far the archive that says so is trusted.</summary>
+public readonly record struct IndexedHash(ContentHash Hash, long? Size, ArchiveTrust Trust = ArchiveTrust.Verified);
 
 /// <summary>
 /// Mirror path → SHA-256 and size, learned from the Release, Packages, Sources and pdiff Index files that passed through.
 /// Lookups are served from memory; <see cref="IndexIngestor"/> fills it and keeps the database copy that survives restarts.
 /// </summary>
-public sealed class HashIndex
+public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
 {
     private const string ByHashMarker = "/by-hash/SHA256/";
 
     private readonly ConcurrentDictionary<string, IndexedHash> _byUrl = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _byHashNames = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<ContentHash, long> _sizes = new();
+    // Per file: its size, and the best trust of any archive listing it (a verified archive's word wins).
+    private readonly ConcurrentDictionary<ContentHash, (long Size, ArchiveTrust Trust)> _listed = new();
+    // Per archive (mirror/directory of its Release): what the signature of its latest Release said.
+    private readonly ConcurrentDictionary<string, ArchiveTrust> _archives = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _ingested = new(StringComparer.Ordinal);
     // Per index (mirror/source path): the hashes of its compressions, as the latest Release read for it listed them. Replaced,
     // never merged: only hashes one Release lists together are known to be the same content.
@@ -33,7 +39,8 @@ public sealed class HashIndex
     {
         if (_byUrl.TryGetValue(url.Key, out var known))
             return known;
-        return TryHashFromByHashPath(url.Path, out var hash) ? new IndexedHash(hash, null) : null;
+        // A by-hash name no Release listed: the hash is the name's, vouched for by nobody.
+        return TryHashFromByHashPath(url.Path, out var hash) ? new IndexedHash(hash, null, ArchiveTrust.NoSignature) : null;
     }
 
     /// <summary>
@@ -68,7 +75,35 @@ public sealed class HashIndex
     }
 
     /// <summary>True when some archive metadata lists a file with this SHA-256 and size (whatever its path).</summary>
-    public bool Lists(ContentHash hash, long size) => _sizes.TryGetValue(hash, out var known) && known == size;
+    public bool Lists(ContentHash hash, long size) => _listed.TryGetValue(hash, out var known) && known.Size == size;
+
+    /// <summary>
+    /// True when only archives that are not verified (<c>unknown-key</c>, <c>unsigned</c>) list this file and
+    /// <c>AptP2P:Trust:ShareUnverified</c> is off: the node caches it for its own clients but neither fetches it from peers,
+    /// serves it to them nor announces it. A file no metadata lists is not withheld here (its cache entry decides).
+    /// </summary>
+    public bool IsWithheld(ContentHash hash) =>
+        _listed.TryGetValue(hash, out var known) && known.Trust != ArchiveTrust.Verified && !options.CurrentValue.Trust.ShareUnverified;
+
+    /// <summary>
+    /// The trust of the archive whose Release governs <paramref name="path"/> (the nearest directory above it that holds a
+    /// Release the node has read), or null when none is known.
+    /// </summary>
+    public ArchiveTrust? TrustOf(string authority, string path)
+    {
+        var directory = path;
+        while (true)
+        {
+            var slash = directory.LastIndexOf('/');
+            directory = slash < 0 ? "" : directory[..slash];
+            if (_archives.TryGetValue(authority + "/" + directory, out var trust))
+                return trust;
+            if (slash < 0)
+                return null;
+        }
+    }
+
+    internal void MarkArchive(string authority, string directory, ArchiveTrust trust) => _archives[authority + "/" + directory] = trust;
 
     /// <summary>Raised after a metadata file's entries are in (files on disk may now match).</summary>
     public event Action? Grew;
@@ -93,10 +128,11 @@ public sealed class HashIndex
     }
 
     /// <param name="fromRelease">Entries of a Release: those naming metadata files also get their by-hash alias.</param>
-    internal void Add(string authority, string path, ContentHash hash, long size, bool fromRelease = false)
+    /// <param name="trust">The trust of the archive whose metadata lists the file.</param>
+    internal void Add(string authority, string path, ContentHash hash, long size, bool fromRelease = false, ArchiveTrust trust = ArchiveTrust.Verified)
     {
-        _byUrl[authority + "/" + path] = new IndexedHash(hash, size);
-        _sizes[hash] = size;
+        _byUrl[authority + "/" + path] = new IndexedHash(hash, size, trust);
+        _listed.AddOrUpdate(hash, (size, trust), (_, known) => (size, known.Trust == ArchiveTrust.Verified ? known.Trust : trust));
         if (fromRelease && !path.Contains(ByHashMarker, StringComparison.Ordinal) && MetadataFile.Classify(path) is not null)
             _byHashNames[authority + "/" + ByHashPathOf(path, hash.ToString())] = path;
     }
@@ -138,18 +174,25 @@ public sealed class HashIndex
     {
         // The rows of a Release source are what its latest ingested Release listed: its variants are rebuilt from them.
         var releaseSources = new Dictionary<long, (string Mirror, ReleaseVariants Variants)>();
+        var trustOf = new Dictionary<long, ArchiveTrust>();
         foreach (var source in await db.IndexSources.AsNoTracking().ToListAsync(cancellationToken))
         {
             MarkIngested(source.Mirror, source.Path, source.ContentSha256);
+            // Rows of versions before signatures were checked count as verified, as their files were treated then.
+            var trust = ArchiveTrustWords.Parse(source.Trust) ?? ArchiveTrust.Verified;
+            trustOf[source.Id] = trust;
             if (source.Kind == nameof(MetadataKind.Release))
+            {
                 releaseSources[source.Id] = (source.Mirror, new ReleaseVariants());
+                MarkArchive(source.Mirror, source.Path, trust);
+            }
         }
         await foreach (var row in db.HashEntries.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.Mirror, e.Path, e.Sha256, e.Size, e.SourceId }).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             if (!ContentHash.TryParse(row.Sha256, out var hash))
                 continue;
             var fromRelease = releaseSources.TryGetValue(row.SourceId, out var release);
-            Add(row.Mirror, row.Path, hash, row.Size, fromRelease);
+            Add(row.Mirror, row.Path, hash, row.Size, fromRelease, trustOf.GetValueOrDefault(row.SourceId, ArchiveTrust.Verified));
             if (fromRelease)
                 release.Variants.Add(row.Path, hash);
         }
@@ -159,8 +202,10 @@ public sealed class HashIndex
 
     private sealed record PendingIngest(string Authority, string BaseDirectory, Task Done)
     {
+        // A Release's detached signature never waits: the Release's indexing waits for it (its signature is checked first).
         public bool Covers(MirrorUrl url) =>
-            url.Authority == Authority && (BaseDirectory.Length == 0 || url.Path.StartsWith(BaseDirectory + "/", StringComparison.Ordinal));
+            url.Authority == Authority && (BaseDirectory.Length == 0 || url.Path.StartsWith(BaseDirectory + "/", StringComparison.Ordinal))
+            && !url.Path.EndsWith("/Release.gpg", StringComparison.Ordinal) && url.Path != "Release.gpg";
     }
 
     private sealed class PendingScope(HashIndex index, long id) : IDisposable

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using AptP2P.Data;
 using AptP2P.Data.Index;
 using AptP2P.Engine.Apt.Parsing;
+using AptP2P.Engine.Apt.Trust;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Persistence;
@@ -15,14 +16,21 @@ namespace AptP2P.Engine.Apt.Index;
 /// <summary>
 /// Feeds the hash index from metadata files once they are complete and stored: parses them straight from the cache file
 /// (streaming, decompressing), replaces what the same source said before, and writes the entries in one transaction.
+/// A Release's signature is checked first (<see cref="SignatureVerifier"/>, off the writer's thread): a <c>bad</c> one teaches
+/// nothing, and the hashes of an archive that is not <c>verified</c> are kept for the cache but withheld from the swarm.
 /// </summary>
 public sealed partial class IndexIngestor(
     HashIndex index,
     DatabaseWriter writer,
     ContentStore store,
+    UrlRecords urls,
+    SignatureVerifier verifier,
     TimeProvider time,
     ILogger<IndexIngestor> logger)
 {
+    /// <summary>How long a Release without InRelease waits for its detached signature (apt asks for Release.gpg right after it).</summary>
+    private static readonly TimeSpan DetachedSignatureWait = TimeSpan.FromSeconds(15);
+
     /// <summary>Indexes a stored file if it is apt metadata not yet indexed with this content (under any of its names); completes when the entries are in.</summary>
     public Task IngestAsync(MirrorUrl url, ContentHash content)
     {
@@ -33,39 +41,93 @@ public sealed partial class IndexIngestor(
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var pending = index.BeginIngest(url.Authority, info.BaseDirectory, done.Task);
-        // Requests for files of this index wait for it (HashIndex.FindAsync): no write-behind delay.
-        writer.EnqueueAwaited("index " + canonical, async (db, ct) =>
+        _ = RunAsync();
+        return done.Task;
+
+        async Task RunAsync()
         {
+            SignatureCheck? signature = null;
             try
             {
-                // Asked again while queued (apt fetching Packages.gz and Packages.xz at once): the first run did the work.
-                if (index.WasIngested(url.Authority, info.SourcePath, content))
-                {
-                    LogAlreadyIndexed(url.Authority, canonical);
-                    done.TrySetResult();
-                    return;
-                }
-                await IngestIntoAsync(db, url.Authority, canonical, info, content, ct);
-                done.TrySetResult();
-                index.RaiseGrew();
+                if (info.Kind == MetadataKind.Release)
+                    signature = await CheckSignatureAsync(url, canonical, content);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogIngestFailed(url.Authority, canonical, ex);
-                done.TrySetResult();
+                signature = new SignatureCheck(ArchiveTrust.NoSignature, null, $"the signature could not be checked: {ex.Message}");
             }
-            finally
+            // Requests for files of this index wait for it (HashIndex.FindAsync): no write-behind delay.
+            writer.EnqueueAwaited("index " + canonical, async (db, ct) =>
             {
-                pending.Dispose();
-            }
-        });
-        return done.Task;
+                try
+                {
+                    // Asked again while queued (apt fetching Packages.gz and Packages.xz at once): the first run did the work.
+                    if (index.WasIngested(url.Authority, info.SourcePath, content))
+                    {
+                        LogAlreadyIndexed(url.Authority, canonical);
+                        done.TrySetResult();
+                        return;
+                    }
+                    await IngestIntoAsync(db, url, canonical, info, content, signature, ct);
+                    done.TrySetResult();
+                    index.RaiseGrew();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogIngestFailed(url.Authority, canonical, ex);
+                    done.TrySetResult();
+                }
+                finally
+                {
+                    pending.Dispose();
+                }
+            });
+        }
     }
 
-    private async Task IngestIntoAsync(AptDb db, string authority, string canonical, MetadataFileInfo info, ContentHash content, CancellationToken cancellationToken)
+    /// <summary>InRelease: its clearsigned signature; Release: its detached Release.gpg, waited for briefly.</summary>
+    private async Task<SignatureCheck> CheckSignatureAsync(MirrorUrl url, string canonical, ContentHash content)
     {
+        using var lease = store.TryOpen(content, touch: false);
+        if (lease is null)
+            return new SignatureCheck(ArchiveTrust.NoSignature, null, "the Release left the cache before its signature was checked");
+        await using var release = new FileStream(lease.Handle, FileAccess.Read, 1);
+        if (Path.GetFileName(canonical) == "InRelease")
+            return await verifier.VerifyClearsignedAsync(release, CancellationToken.None);
+
+        var slash = canonical.LastIndexOf('/');
+        var signatureKey = $"{url.Authority}/{(slash < 0 ? "" : canonical[..(slash + 1)])}Release.gpg";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (urls.Find(signatureKey) is { } record && store.TryOpen(record.Hash, touch: false) is { } signatureLease)
+            {
+                using (signatureLease)
+                {
+                    await using var signature = new FileStream(signatureLease.Handle, FileAccess.Read, 1);
+                    return await verifier.VerifyDetachedAsync(release, signature, CancellationToken.None);
+                }
+            }
+            if (waited.Elapsed > DetachedSignatureWait)
+                return new SignatureCheck(ArchiveTrust.NoSignature, null, "neither InRelease nor Release.gpg was fetched for it");
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time);
+        }
+    }
+
+    private async Task IngestIntoAsync(AptDb db, MirrorUrl url, string canonical, MetadataFileInfo info, ContentHash content, SignatureCheck? signature, CancellationToken cancellationToken)
+    {
+        var authority = url.Authority;
         var started = Stopwatch.GetTimestamp();
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Ingest runs inside the writer's transaction.");
+        // A Release's trust is its signature's; a Packages/Sources index inherits the trust of the Release that lists this
+        // very content (an index the Release does not list, or lists with other content, is as good as unsigned).
+        var trust = signature?.Trust ?? InheritedTrust(url, canonical, content);
+        var reason = signature?.Reason;
+        if (trust == ArchiveTrust.Bad && info.Kind != MetadataKind.Release)
+        {
+            LogUnderBadRelease(authority, canonical);
+            return;
+        }
         await transaction.CreateSavepointAsync("ingest", cancellationToken);
         try
         {
@@ -77,7 +139,7 @@ public sealed partial class IndexIngestor(
                 await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
                 return;
             }
-            await using var raw = new FileStream(lease.Handle, FileAccess.Read, 1);
+            await using Stream raw = signature?.SignedText is { } signed ? new MemoryStream(signed, writable: false) : new FileStream(lease.Handle, FileAccess.Read, 1);
             using var read = MetadataReader.Read(info, raw, cancellationToken);
 
             var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
@@ -86,7 +148,14 @@ public sealed partial class IndexIngestor(
             {
                 LogOlderRelease(authority, canonical, incoming, known);
                 index.MarkIngested(authority, info.SourcePath, source.ContentSha256);
+                await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
                 return;
+            }
+            if (trust != ArchiveTrust.Bad && read.Release?.ValidUntil is { } validUntil && validUntil < time.GetUtcNow())
+            {
+                // apt refuses an expired Release ("is expired"); a replay of an old signed Release must teach nothing either.
+                trust = ArchiveTrust.Bad;
+                reason = $"its Valid-Until {validUntil:u} has passed";
             }
 
             if (source is null)
@@ -101,17 +170,29 @@ public sealed partial class IndexIngestor(
             source.ContentSha256 = content.ToString();
             source.Date = date;
             source.IngestedAt = time.GetUtcNow();
+            source.Trust = trust.ToWord();
+            source.SigningKey = signature?.Fingerprint;
+            source.TrustReason = trust == ArchiveTrust.Verified ? null : reason;
             await db.SaveChangesAsync(cancellationToken);
 
-            // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
+            var count = 0;
             var variants = info.Kind == MetadataKind.Release ? new ReleaseVariants() : null;
-            var count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, cancellationToken);
-            if (read.Stats.Failed)
-                LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
+            if (trust != ArchiveTrust.Bad)
+            {
+                // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
+                count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, trust, cancellationToken);
+                if (read.Stats.Failed)
+                    LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
+            }
             source.EntryCount = count;
             await db.SaveChangesAsync(cancellationToken);
             await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
-            if (variants is not null)
+            if (info.Kind == MetadataKind.Release)
+            {
+                index.MarkArchive(authority, info.SourcePath, trust);
+                LogTrust(authority, info.SourcePath, trust.ToWord(), signature?.Fingerprint ?? reason ?? "");
+            }
+            if (variants is not null && trust != ArchiveTrust.Bad)
                 index.LearnVariants(authority, variants);
             index.MarkIngested(authority, info.SourcePath, content.ToString());
             LogIngested(authority, canonical, info.Kind, count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -123,11 +204,18 @@ public sealed partial class IndexIngestor(
         }
     }
 
+    private ArchiveTrust InheritedTrust(MirrorUrl url, string canonical, ContentHash content)
+    {
+        if (index.TrustOf(url.Authority, canonical) == ArchiveTrust.Bad)
+            return ArchiveTrust.Bad;
+        return index.Find(url) is { Size: not null } listed && listed.Hash == content ? listed.Trust : ArchiveTrust.NoSignature;
+    }
+
     /// <summary>Rows per INSERT statement: one statement per row costs more in SQLite's per-statement work than in the rows.</summary>
     private const int RowsPerStatement = 128;
 
     /// <param name="variants">For a Release: gathers the hashes it lists for the compressions of each index.</param>
-    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, IEnumerable<IndexedFile> entries, ReleaseVariants? variants, CancellationToken cancellationToken)
+    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, IEnumerable<IndexedFile> entries, ReleaseVariants? variants, ArchiveTrust trust, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         using var full = CreateInsert(connection, transaction, RowsPerStatement, authority, sourceId);
@@ -164,7 +252,7 @@ public sealed partial class IndexIngestor(
             command.ExecuteNonQuery();
             foreach (var (entry, hash) in rows)
             {
-                index.Add(authority, entry.Path, hash, entry.Size, registerAliases);
+                index.Add(authority, entry.Path, hash, entry.Size, registerAliases, trust);
                 variants?.Add(entry.Path, hash);
             }
             var written = rows.Count;
@@ -214,6 +302,12 @@ public sealed partial class IndexIngestor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} is damaged ({Error}); indexed the {Count} entries before the damage")]
     private partial void LogIncomplete(string mirror, string path, string error, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Archive {Mirror}/{Suite}: signature {Trust} ({Detail})")]
+    private partial void LogTrust(string mirror, string suite, string trust, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not indexed {Mirror}/{Path}: the Release of its archive failed its signature check")]
+    private partial void LogUnderBadRelease(string mirror, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not index {Mirror}/{Path}; files it lists pass through without a known hash")]
     private partial void LogIngestFailed(string mirror, string path, Exception exception);

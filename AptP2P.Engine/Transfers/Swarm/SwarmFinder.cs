@@ -16,6 +16,7 @@ public sealed partial class SwarmFinder(
     PieceListLookup pieceLists,
     NodeEndpoints node,
     PeerScoreBoard scores,
+    Apt.Index.HashIndex index,
     TimeProvider time,
     ILogger<SwarmFinder> logger)
 {
@@ -33,6 +34,8 @@ public sealed partial class SwarmFinder(
     {
         if (transfer.ExpectedHash is not { } hash || transfer.ExpectedSize is not { } size || size == 0)
             return SwarmSearch.None("no hash and size to check pieces against");
+        if (index.IsWithheld(hash))
+            return SwarmSearch.None("only archives whose signature is not verified list it (AptP2P:Trust:ShareUnverified is off)");
         if (IsDistrusted(hash))
             return SwarmSearch.None("its piece list was forged lately");
         // With nobody in the routing table no lookup can find a peer: no reason to make apt wait for one.

@@ -1,0 +1,52 @@
+using AptP2P.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AptP2P.Engine.Apt.Trust;
+
+/// <summary>One archive (mirror + directory of its Release) as the API and the dashboard show it.</summary>
+/// <param name="Suite">The Release's directory, e.g. <c>dists/bookworm</c> (a flat repository's own directory).</param>
+/// <param name="Signature"><c>verified</c>, <c>unknown-key</c>, <c>bad</c> or <c>unsigned</c>.</param>
+/// <param name="Files">Files learned from the Release and the Packages/Sources indexes under it.</param>
+public sealed record ArchiveStatus(
+    string Mirror,
+    string Suite,
+    string Signature,
+    string? SigningKey,
+    string? Reason,
+    DateTimeOffset? Date,
+    DateTimeOffset IngestedAt,
+    int Files);
+
+/// <summary>The archives the node has read a Release of, for the API and the dashboard.</summary>
+public interface IArchiveCatalog
+{
+    Task<IReadOnlyList<ArchiveStatus>> ListAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The archives the node has read a Release of, from the database (the index's rows survive restarts).</summary>
+public sealed class ArchiveCatalog(IDbContextFactory<AptDb> dbFactory) : IArchiveCatalog
+{
+    public async Task<IReadOnlyList<ArchiveStatus>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var sources = await db.IndexSources.AsNoTracking()
+            .Select(s => new { s.Mirror, s.Path, s.Kind, s.Trust, s.SigningKey, s.TrustReason, s.Date, s.IngestedAt, s.EntryCount })
+            .ToListAsync(cancellationToken);
+        var releases = sources.Where(s => s.Kind == nameof(MetadataKind.Release)).OrderBy(s => s.Mirror, StringComparer.Ordinal).ThenBy(s => s.Path, StringComparer.Ordinal);
+        return [.. releases.Select(release => new ArchiveStatus(
+            release.Mirror,
+            release.Path,
+            release.Trust ?? ArchiveTrust.Verified.ToWord(),
+            release.SigningKey,
+            release.TrustReason,
+            release.Date,
+            release.IngestedAt,
+            release.EntryCount + sources
+                .Where(s => s.Kind != nameof(MetadataKind.Release) && s.Mirror == release.Mirror && IsUnder(s.Path, release.Path))
+                .Sum(s => s.EntryCount)))];
+    }
+
+    /// <summary>A Packages/Sources index belongs to the Release of the directory above it (for a flat repository, its own).</summary>
+    private static bool IsUnder(string indexPath, string releaseDirectory) =>
+        releaseDirectory.Length == 0 ? !indexPath.Contains("/dists/", StringComparison.Ordinal) : indexPath.StartsWith(releaseDirectory + "/", StringComparison.Ordinal);
+}
