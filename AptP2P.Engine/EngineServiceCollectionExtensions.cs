@@ -53,6 +53,7 @@ public static class EngineServiceCollectionExtensions
 
         services.AddSingleton<HashIndex>();
         services.AddSingleton<IndexIngestor>();
+        services.AddSingleton<Recovery.CrashRecovery>();
 
         services.AddSingleton<TrafficStatistics>();
         services.AddSingleton<Peers.PeerScoreBoard>();

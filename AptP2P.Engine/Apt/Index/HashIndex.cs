@@ -79,6 +79,46 @@ public sealed class HashIndex
     public string CanonicalPathOf(MirrorUrl url) =>
         _byHashNames.TryGetValue(url.Key, out var name) ? name : url.Path;
 
+    /// <inheritdoc cref="CanonicalPathOf(MirrorUrl)"/>
+    internal string CanonicalPathOf(string authority, string path) =>
+        _byHashNames.TryGetValue(authority + "/" + path, out var name) ? name : path;
+
+    /// <summary>True when an indexed Release lists this index (<see cref="MetadataFileInfo.SourcePath"/>) under any compression.</summary>
+    internal bool IsListedByRelease(string authority, string sourcePath) => _variants.ContainsKey(authority + "/" + sourcePath);
+
+    /// <summary>
+    /// The index files (Packages, Sources, pdiff Index, in each compression) that the newest indexed Release of their suite
+    /// lists, with the hash it gives each: what the node should have indexed if it holds the file.
+    /// </summary>
+    internal IEnumerable<(string Authority, string Path, ContentHash Hash)> ListedIndexFiles()
+    {
+        foreach (var (byHashKey, canonical) in _byHashNames)
+        {
+            var slash = byHashKey.IndexOf('/', StringComparison.Ordinal);
+            if (slash < 0 || !TryHashFromByHashPath(byHashKey, out var hash) || MetadataFile.Classify(canonical) is not { } info)
+                continue;
+            var authority = byHashKey[..slash];
+            // By-hash names of older Releases stay known; only the newest Release's hashes are the index's content now.
+            if (_variants.TryGetValue(authority + "/" + info.SourcePath, out var listed) && Array.IndexOf(listed, hash) >= 0)
+                yield return (authority, canonical, hash);
+        }
+    }
+
+    /// <summary>The URL keys (<c>host[:port]/path</c>) the index lists for each of <paramref name="hashes"/>: one pass over the index.</summary>
+    internal Dictionary<ContentHash, List<string>> UrlsListing(IReadOnlySet<ContentHash> hashes)
+    {
+        var found = new Dictionary<ContentHash, List<string>>();
+        foreach (var (key, known) in _byUrl)
+        {
+            if (!hashes.Contains(known.Hash))
+                continue;
+            if (!found.TryGetValue(known.Hash, out var keys))
+                found[known.Hash] = keys = [];
+            keys.Add(key);
+        }
+        return found;
+    }
+
     internal static bool TryHashFromByHashPath(string path, out ContentHash hash)
     {
         hash = default;

@@ -14,7 +14,9 @@ namespace AptP2P.Engine.Apt.Index;
 
 /// <summary>
 /// Feeds the hash index from metadata files once they are complete and stored: parses them straight from the cache file
-/// (streaming, decompressing), replaces what the same source said before, and writes the entries in one transaction.
+/// (streaming, decompressing), replaces what the same source said before, and writes the source's row with its entries in
+/// one transaction of their own, so that an index is in the database whole or not at all (a crash half-way leaves no row,
+/// and <see cref="Recovery.CrashRecovery"/> indexes the cached file again at the next start).
 /// </summary>
 public sealed partial class IndexIngestor(
     HashIndex index,
@@ -24,103 +26,101 @@ public sealed partial class IndexIngestor(
     ILogger<IndexIngestor> logger)
 {
     /// <summary>Indexes a stored file if it is apt metadata not yet indexed with this content (under any of its names); completes when the entries are in.</summary>
-    public Task IngestAsync(MirrorUrl url, ContentHash content)
+    public Task IngestAsync(MirrorUrl url, ContentHash content) => IngestAsync(url.Authority, index.CanonicalPathOf(url), content);
+
+    /// <summary>Like <see cref="IngestAsync(MirrorUrl, ContentHash)"/>, for a file known by its mirror and canonical path.</summary>
+    /// <returns>Completes once the entries are committed, or the attempt has failed (and was logged).</returns>
+    public Task IngestAsync(string authority, string canonicalPath, ContentHash content)
     {
-        var canonical = index.CanonicalPathOf(url);
-        var info = MetadataFile.Classify(canonical);
-        if (info is null || index.WasIngested(url.Authority, info.SourcePath, content))
+        var info = MetadataFile.Classify(canonicalPath);
+        if (info is null || index.WasIngested(authority, info.SourcePath, content))
             return Task.CompletedTask;
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pending = index.BeginIngest(url.Authority, info.BaseDirectory, done.Task);
+        var pending = index.BeginIngest(authority, info.BaseDirectory, done.Task);
         // Requests for files of this index wait for it (HashIndex.FindAsync): no write-behind delay.
-        writer.EnqueueAwaited("index " + canonical, async (db, ct) =>
+        var write = writer.CommitAloneAsync("index " + authority + "/" + canonicalPath, (db, ct) =>
         {
-            try
-            {
-                // Asked again while queued (apt fetching Packages.gz and Packages.xz at once): the first run did the work.
-                if (index.WasIngested(url.Authority, info.SourcePath, content))
-                {
-                    LogAlreadyIndexed(url.Authority, canonical);
-                    done.TrySetResult();
-                    return;
-                }
-                await IngestIntoAsync(db, url.Authority, canonical, info, content, ct);
-                done.TrySetResult();
-                index.RaiseGrew();
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogIngestFailed(url.Authority, canonical, ex);
-                done.TrySetResult();
-            }
-            finally
-            {
-                pending.Dispose();
-            }
+            // Asked again while queued (apt fetching Packages.gz and Packages.xz at once): the first run did the work.
+            if (index.WasIngested(authority, info.SourcePath, content))
+                return Task.FromResult<Action?>(() => LogAlreadyIndexed(authority, canonicalPath));
+            return IngestIntoAsync(db, authority, canonicalPath, info, content, ct);
         });
-        return done.Task;
+        return CompleteAsync(write, authority, canonicalPath, pending, done);
     }
 
-    private async Task IngestIntoAsync(AptDb db, string authority, string canonical, MetadataFileInfo info, ContentHash content, CancellationToken cancellationToken)
+    private async Task CompleteAsync(Task write, string authority, string canonicalPath, IDisposable pending, TaskCompletionSource done)
+    {
+        try
+        {
+            await write;
+            index.RaiseGrew();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogIngestFailed(authority, canonicalPath, ex);
+        }
+        finally
+        {
+            pending.Dispose();
+            done.TrySetResult();
+        }
+    }
+
+    /// <returns>What the memory learns once the transaction has committed: before that, a crash would leave it ahead of the database.</returns>
+    private async Task<Action?> IngestIntoAsync(AptDb db, string authority, string canonical, MetadataFileInfo info, ContentHash content, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Ingest runs inside the writer's transaction.");
-        await transaction.CreateSavepointAsync("ingest", cancellationToken);
-        try
+        // The lease keeps the file from being evicted while it is read.
+        using var lease = store.TryOpen(content, touch: false);
+        if (lease is null)
         {
-            // The lease keeps the file from being evicted while it is read.
-            using var lease = store.TryOpen(content, touch: false);
-            if (lease is null)
-            {
-                LogGone(authority, canonical);
-                await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
-                return;
-            }
-            await using var raw = new FileStream(lease.Handle, FileAccess.Read, 1);
-            using var read = MetadataReader.Read(info, raw, cancellationToken);
+            LogGone(authority, canonical);
+            return null;
+        }
+        LogIndexing(authority, canonical, content);
+        await using var raw = new FileStream(lease.Handle, FileAccess.Read, 1);
+        using var read = MetadataReader.Read(info, raw, cancellationToken);
 
-            var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
-            var date = read.Release?.Date;
-            if (source is not null && source.Date is { } known && date is { } incoming && incoming < known)
-            {
-                LogOlderRelease(authority, canonical, incoming, known);
-                index.MarkIngested(authority, info.SourcePath, source.ContentSha256);
-                return;
-            }
+        var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
+        var date = read.Release?.Date;
+        if (source is not null && source.Date is { } known && date is { } incoming && incoming < known)
+        {
+            LogOlderRelease(authority, canonical, incoming, known);
+            var kept = source.ContentSha256;
+            return () => index.MarkIngested(authority, info.SourcePath, kept);
+        }
 
-            if (source is null)
-            {
-                source = new IndexSource { Mirror = authority, Path = info.SourcePath, Kind = info.Kind.ToString(), ContentSha256 = content.ToString() };
-                db.IndexSources.Add(source);
-            }
-            else
-            {
-                await db.HashEntries.Where(e => e.SourceId == source.Id).ExecuteDeleteAsync(cancellationToken);
-            }
-            source.ContentSha256 = content.ToString();
-            source.Date = date;
-            source.IngestedAt = time.GetUtcNow();
-            await db.SaveChangesAsync(cancellationToken);
+        if (source is null)
+        {
+            source = new IndexSource { Mirror = authority, Path = info.SourcePath, Kind = info.Kind.ToString(), ContentSha256 = content.ToString() };
+            db.IndexSources.Add(source);
+        }
+        else
+        {
+            await db.HashEntries.Where(e => e.SourceId == source.Id).ExecuteDeleteAsync(cancellationToken);
+        }
+        source.ContentSha256 = content.ToString();
+        source.Date = date;
+        source.IngestedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
 
-            // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
-            var variants = info.Kind == MetadataKind.Release ? new ReleaseVariants() : null;
-            var count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, cancellationToken);
-            if (read.Stats.Failed)
-                LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
-            source.EntryCount = count;
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
+        // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
+        var variants = info.Kind == MetadataKind.Release ? new ReleaseVariants() : null;
+        var count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, cancellationToken);
+        if (read.Stats.Failed)
+            LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
+        source.EntryCount = count;
+        await db.SaveChangesAsync(cancellationToken);
+        var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return () =>
+        {
             if (variants is not null)
                 index.LearnVariants(authority, variants);
             index.MarkIngested(authority, info.SourcePath, content.ToString());
-            LogIngested(authority, canonical, info.Kind, count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
-        catch
-        {
-            await transaction.RollbackToSavepointAsync("ingest", CancellationToken.None);
-            throw;
-        }
+            LogIngested(authority, canonical, info.Kind, count, elapsed);
+        };
     }
 
     /// <summary>Rows per INSERT statement: one statement per row costs more in SQLite's per-statement work than in the rows.</summary>
@@ -202,6 +202,9 @@ public sealed partial class IndexIngestor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} left the cache before it could be indexed (is the cache size limit too small?)")]
     private partial void LogGone(string mirror, string path);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Indexing {Mirror}/{Path} ({Content})")]
+    private partial void LogIndexing(string mirror, string path, ContentHash content);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Mirror}/{Path} ({Kind}): {Count} files in {Elapsed} ms")]
     private partial void LogIngested(string mirror, string path, MetadataKind kind, int count, long elapsed);
