@@ -166,10 +166,10 @@ public sealed class HashIndex
     internal void MarkIngested(string authority, string sourcePath, string contentSha256) =>
         _ingested[authority + "/" + sourcePath] = contentSha256;
 
-    internal IDisposable BeginIngest(string authority, string baseDirectory, Task done)
+    internal IDisposable BeginIngest(string authority, MetadataFileInfo info, Task done)
     {
         var id = Interlocked.Increment(ref _nextPending);
-        _pending[id] = new PendingIngest(authority, baseDirectory, done);
+        _pending[id] = new PendingIngest(authority, info.BaseDirectory, info.Kind is MetadataKind.Packages or MetadataKind.Sources, done);
         return new PendingScope(this, id);
     }
 
@@ -197,10 +197,14 @@ public sealed class HashIndex
             LearnVariants(mirror, variants);
     }
 
-    private sealed record PendingIngest(string Authority, string BaseDirectory, Task Done)
+    /// <param name="ListsPackageFiles">A Packages or Sources index: it lists package files, never apt's metadata files.</param>
+    private sealed record PendingIngest(string Authority, string BaseDirectory, bool ListsPackageFiles, Task Done)
     {
+        // apt-get update's InRelease and by-hash requests made while a large Packages file is indexed (at start, after a
+        // crash) do not wait for it.
         public bool Covers(MirrorUrl url) =>
-            url.Authority == Authority && (BaseDirectory.Length == 0 || url.Path.StartsWith(BaseDirectory + "/", StringComparison.Ordinal));
+            url.Authority == Authority && (BaseDirectory.Length == 0 || url.Path.StartsWith(BaseDirectory + "/", StringComparison.Ordinal))
+            && !(ListsPackageFiles && (url.Path.Contains(ByHashMarker, StringComparison.Ordinal) || MetadataFile.Classify(url.Path) is not null));
     }
 
     private sealed class PendingScope(HashIndex index, long id) : IDisposable

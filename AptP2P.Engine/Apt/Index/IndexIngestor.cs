@@ -37,7 +37,7 @@ public sealed partial class IndexIngestor(
             return Task.CompletedTask;
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pending = index.BeginIngest(authority, info.BaseDirectory, done.Task);
+        var pending = index.BeginIngest(authority, info, done.Task);
         // Requests for files of this index wait for it (HashIndex.FindAsync): no write-behind delay.
         var write = writer.CommitAloneAsync("index " + authority + "/" + canonicalPath, (db, ct) =>
         {
