@@ -55,6 +55,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<Apt.Trust.SignatureVerifier>();
         services.AddSingleton<Apt.Trust.IArchiveCatalog, Apt.Trust.ArchiveCatalog>();
         services.AddSingleton<IndexIngestor>();
+        services.AddSingleton<Recovery.CrashRecovery>();
 
         services.AddSingleton<TrafficStatistics>();
         services.AddSingleton<Peers.PeerScoreBoard>();
@@ -69,9 +70,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<Peers.UploadGate>();
         services.AddSingleton<Pieces.PieceListStore>();
         services.AddSingleton<Peers.Announcer>();
-        services.AddHostedService(sp => sp.GetRequiredService<Peers.Announcer>());
         services.AddSingleton<Peers.SharedDirectoryScanner>();
-        services.AddHostedService(sp => sp.GetRequiredService<Peers.SharedDirectoryScanner>());
         var sharedDirectories = configuration.GetSection(PeerOptions.SectionName).GetSection(nameof(PeerOptions.SharedDirectories));
         services.AddOptions<PeerOptions>()
             .Bind(configuration.GetSection(PeerOptions.SectionName))
@@ -89,6 +88,11 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<Proxy.ProxyService>();
 
         services.AddHostedService<EngineStartup>();
+        // After EngineStartup, which loads the cache and the index: since .NET 10 a BackgroundService's ExecuteAsync starts
+        // on the thread pool at once, and the announcer's first look at what is held (the scanner's at what is listed) would
+        // otherwise come before the load and find nothing.
+        services.AddHostedService(sp => sp.GetRequiredService<Peers.Announcer>());
+        services.AddHostedService(sp => sp.GetRequiredService<Peers.SharedDirectoryScanner>());
         services.AddAptP2PDht(configuration);
         return services;
     }

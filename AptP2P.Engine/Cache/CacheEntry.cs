@@ -10,8 +10,12 @@ public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateT
 
     public ContentHash Hash { get; } = hash;
     public long Size { get; } = size;
-    /// <summary>The hash was known from archive metadata before the file was stored, so it may be shared with peers.</summary>
-    public bool Verified { get; } = verified;
+    /// <summary>
+    /// The file's SHA-256 and size are what archive metadata lists (known before it was stored, or checked against the
+    /// index since), so it may be shared with peers.
+    /// </summary>
+    public bool Verified => Volatile.Read(ref _verified);
+    private bool _verified = verified;
     public DateTimeOffset StoredAt { get; } = storedAt;
 
     /// <summary>The strong HTTP entity tag of this content (its quoted SHA-256), made once rather than on every hit.</summary>
@@ -35,6 +39,8 @@ public sealed class CacheEntry(ContentHash hash, long size, bool verified, DateT
         Interlocked.Exchange(ref _lastAccessTicks, now.UtcTicks);
         Interlocked.Increment(ref _hits);
     }
+
+    internal void MarkVerified() => Volatile.Write(ref _verified, true);
 
     internal void AddUploaded(long bytes) => Interlocked.Add(ref _uploaded, bytes);
 

@@ -8,12 +8,18 @@ using Microsoft.Extensions.Logging;
 namespace AptP2P.Engine.Cache;
 
 /// <summary>What reconciliation found and did at start.</summary>
-public sealed record ReconcileReport(int Kept, int Vanished, int Resized, int Adopted, int Discarded, int PartialsRemoved);
+/// <param name="Changed">Files written to after they were stored whose content no longer matches their name: removed.</param>
+public sealed record ReconcileReport(int Kept, int Vanished, int Resized, int Changed, int Adopted, int Discarded, int PartialsRemoved)
+{
+    /// <summary>Files whose content was hashed during this reconciliation and matched their name.</summary>
+    public IReadOnlySet<ContentHash> Hashed { get; init; } = new HashSet<ContentHash>();
+}
 
 /// <summary>
 /// Brings the cache directory and the database back into agreement at start: rows whose file vanished or changed size are
-/// forgotten, files the database does not know are hashed and adopted only if their content matches their name, and
-/// leftover partial files are removed. Nothing unverified is ever served.
+/// forgotten, files modified after they were stored are hashed again and dropped if they no longer match, files the
+/// database does not know are hashed and adopted only if their content matches their name, and leftover partial files are
+/// removed. Nothing unverified is ever served.
 /// </summary>
 public sealed partial class CacheReconciler(
     DataDirectory directory,
@@ -31,7 +37,8 @@ public sealed partial class CacheReconciler(
         var rows = await db.CachedFiles.AsNoTracking().ToListAsync(cancellationToken);
         var known = new HashSet<string>(StringComparer.Ordinal);
         var gone = new List<string>();
-        int kept = 0, vanished = 0, resized = 0;
+        var hashed = new HashSet<ContentHash>();
+        int kept = 0, vanished = 0, resized = 0, changed = 0;
 
         foreach (var row in rows)
         {
@@ -50,12 +57,25 @@ public sealed partial class CacheReconciler(
                 info.Delete();
                 continue;
             }
+            if (info.LastWriteTimeUtc > row.StoredAt.UtcDateTime)
+            {
+                // Written to after we stored it (a file is complete before it is moved in): only its content can tell.
+                if (await HashOfAsync(path!, cancellationToken) != hash)
+                {
+                    LogChanged(hash, info.LastWriteTimeUtc, row.StoredAt);
+                    changed++;
+                    gone.Add(row.Sha256);
+                    info.Delete();
+                    continue;
+                }
+                hashed.Add(hash);
+            }
             known.Add(row.Sha256);
             store.Load(row);
             kept++;
         }
 
-        var (adopted, discarded) = await AdoptStrangersAsync(db, known, cancellationToken);
+        var (adopted, discarded) = await AdoptStrangersAsync(db, known, hashed, cancellationToken);
 
         if (gone.Count > 0)
         {
@@ -69,8 +89,8 @@ public sealed partial class CacheReconciler(
         foreach (var record in await db.UrlRecords.AsNoTracking().ToListAsync(cancellationToken))
             urls.Load(record);
 
-        var report = new ReconcileReport(kept, vanished, resized, adopted, discarded, partials);
-        LogReconciled(directory.Cache, report.Kept, report.Vanished, report.Resized, report.Adopted, report.Discarded, report.PartialsRemoved);
+        var report = new ReconcileReport(kept, vanished, resized, changed, adopted, discarded, partials) { Hashed = hashed };
+        LogReconciled(directory.Cache, report.Kept, report.Vanished, report.Resized, report.Changed, report.Adopted, report.Discarded, report.PartialsRemoved);
         return report;
     }
 
@@ -86,7 +106,7 @@ public sealed partial class CacheReconciler(
     }
 
     /// <summary>Files on disk without a row: kept only when their content hashes to their name (a lost database, say).</summary>
-    private async Task<(int Adopted, int Discarded)> AdoptStrangersAsync(AptDb db, HashSet<string> known, CancellationToken cancellationToken)
+    private async Task<(int Adopted, int Discarded)> AdoptStrangersAsync(AptDb db, HashSet<string> known, HashSet<ContentHash> hashed, CancellationToken cancellationToken)
     {
         int adopted = 0, discarded = 0;
         foreach (var file in Directory.EnumerateFiles(directory.Cache, "*", SearchOption.AllDirectories))
@@ -100,6 +120,7 @@ public sealed partial class CacheReconciler(
                 var row = new CachedFile { Sha256 = name, Size = new FileInfo(file).Length, StoredAt = now, LastAccessAt = now, Verified = false };
                 db.CachedFiles.Add(row);
                 store.Load(row);
+                hashed.Add(hash);
                 adopted++;
             }
             else
@@ -120,6 +141,9 @@ public sealed partial class CacheReconciler(
         return new ContentHash(digest);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cache {Path} reconciled: {Kept} kept, {Vanished} vanished, {Resized} resized, {Adopted} adopted, {Discarded} discarded, {Partials} partial files removed")]
-    private partial void LogReconciled(string path, int kept, int vanished, int resized, int adopted, int discarded, int partials);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache {Path} reconciled: {Kept} kept, {Vanished} vanished, {Resized} resized, {Changed} changed on disk, {Adopted} adopted, {Discarded} discarded, {Partials} partial files removed")]
+    private partial void LogReconciled(string path, int kept, int vanished, int resized, int changed, int adopted, int discarded, int partials);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache file {Hash} was modified at {Modified} after it was stored at {StoredAt} and no longer matches its hash; removed")]
+    private partial void LogChanged(ContentHash hash, DateTime modified, DateTimeOffset storedAt);
 }

@@ -128,6 +128,20 @@ public sealed partial class ContentStore(
         return entry;
     }
 
+    /// <summary>
+    /// Marks a stored file verified once its content was hashed again and found in the archive metadata (after a crash
+    /// lost its record, say). The record follows write-behind: lost again, it is redone at the next start.
+    /// </summary>
+    public void MarkVerified(CacheEntry entry)
+    {
+        if (entry.Verified || entry.ExternalPath is not null || Find(entry.Hash) != entry)
+            return;
+        entry.MarkVerified();
+        var sha = entry.Hash.ToString();
+        writer.Enqueue("verified cached file", (db, ct) =>
+            db.CachedFiles.Where(f => f.Sha256 == sha).ExecuteUpdateAsync(s => s.SetProperty(f => f.Verified, true), ct));
+    }
+
     /// <summary>Removes a file unless someone is reading it.</summary>
     public bool TryRemove(ContentHash hash)
     {

@@ -28,9 +28,21 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
     public void Enqueue(string description, Func<AptDb, CancellationToken, Task> work) =>
         Queue(new WorkItem(description, work, null), endGathering: false);
 
-    /// <summary>Queues a write that somebody waits for through signals of its own (an index being ingested): no gathering delay.</summary>
-    public void EnqueueAwaited(string description, Func<AptDb, CancellationToken, Task> work) =>
-        Queue(new WorkItem(description, work, null), endGathering: true);
+    /// <summary>
+    /// Queues a write that must commit whole and on its own (an index with its entries), without the gathering delay: what
+    /// was queued before it commits first, in its own transaction, so that a failure or a crash here takes nothing else
+    /// along. <paramref name="work"/> returns what to do in memory once its transaction has committed; the writer runs it
+    /// before the next write, so later work sees the memory that matches the database. A failure rolls the write back and
+    /// faults the returned task; the caller logs it.
+    /// </summary>
+    public Task CommitAloneAsync(string description, Func<AptDb, CancellationToken, Task<Action?>> work)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Action? committed = null;
+        Queue(new WorkItem(description, async (db, ct) => committed = await work(db, ct), done) { Alone = true, Committed = () => committed?.Invoke() },
+            endGathering: true);
+        return done.Task;
+    }
 
     /// <summary>Queues a write and waits until it is committed.</summary>
     public Task WriteAsync(string description, Func<AptDb, CancellationToken, Task> work, CancellationToken cancellationToken)
@@ -67,7 +79,7 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
                     batch.Add(item);
                 // A batch, once started, runs to its end: cancelling it on shutdown would lose what it carries.
-                await RunBatchAsync(batch, CancellationToken.None);
+                await RunInOrderAsync(batch);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -100,7 +112,23 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
         while (_queue.Reader.TryRead(out var item))
             batch.Add(item);
         if (batch.Count > 0)
-            await RunBatchAsync(batch, CancellationToken.None);
+            await RunInOrderAsync(batch);
+    }
+
+    /// <summary>Runs drained work in queue order: the gathered items between two that commit alone share one transaction.</summary>
+    private async Task RunInOrderAsync(List<WorkItem> items)
+    {
+        var start = 0;
+        for (var i = 0; i <= items.Count; i++)
+        {
+            if (i < items.Count && !items[i].Alone)
+                continue;
+            if (i > start)
+                await RunBatchAsync(items.GetRange(start, i - start), CancellationToken.None);
+            if (i < items.Count)
+                await RunBatchAsync([items[i]], CancellationToken.None);
+            start = i + 1;
+        }
     }
 
     private async Task RunBatchAsync(List<WorkItem> batch, CancellationToken cancellationToken)
@@ -112,29 +140,53 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
             foreach (var item in batch)
                 await item.Work(db, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            foreach (var item in batch)
-                item.Done?.TrySetResult();
         }
         catch (Exception ex) when (batch.Count > 1 && ex is not OperationCanceledException)
         {
             // One bad item must not lose the others: run them one by one.
             foreach (var item in batch)
                 await RunBatchAsync([item], cancellationToken);
+            return;
         }
         catch (Exception ex)
         {
             foreach (var item in batch)
             {
-                LogWriteFailed(item.Description, ex);
+                if (!item.Alone)
+                    LogWriteFailed(item.Description, ex);
                 item.Done?.TrySetException(ex);
             }
+            return;
+        }
+        foreach (var item in batch)
+        {
+            try
+            {
+                item.Committed?.Invoke();
+            }
+            catch (Exception ex)
+            {
+                // What is committed stays so; the writer must go on for everyone else.
+                LogAfterCommitFailed(item.Description, ex);
+            }
+            item.Done?.TrySetResult();
         }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed record WorkItem(string Description, Func<AptDb, CancellationToken, Task> Work, TaskCompletionSource? Done);
+    private sealed record WorkItem(string Description, Func<AptDb, CancellationToken, Task> Work, TaskCompletionSource? Done)
+    {
+        /// <summary>Commits in a transaction of its own (<see cref="CommitAloneAsync"/>).</summary>
+        public bool Alone { get; init; }
+
+        /// <summary>Runs on the writer once the item's transaction has committed.</summary>
+        public Action? Committed { get; init; }
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Database write '{Description}' failed")]
     private partial void LogWriteFailed(string description, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Database write '{Description}' committed, but what follows its commit failed")]
+    private partial void LogAfterCommitFailed(string description, Exception exception);
 }

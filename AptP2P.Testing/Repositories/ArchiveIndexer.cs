@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using AptP2P.Testing.Apt;
 using AptP2P.Testing.Machine;
 
 namespace AptP2P.Testing.Repositories;
@@ -28,6 +30,9 @@ internal sealed class ArchiveIndexer
     public string Component { get; }
 
     public string Architecture { get; }
+
+    /// <summary>Synthetic stanzas (<see cref="SyntheticPackages"/>) appended to the binary Packages index before the Release is written.</summary>
+    public int SyntheticStanzas { get; init; }
 
     public string DistsDirectory => Path.Combine(_repositoryRoot, "dists", Suite);
 
@@ -85,6 +90,11 @@ internal sealed class ArchiveIndexer
             throw new InvalidOperationException($"apt-ftparchive generate did not produce the indexes:{Environment.NewLine}{generate.Output}");
         }
 
+        if (SyntheticStanzas > 0)
+        {
+            await AppendSyntheticStanzasAsync(cancellationToken);
+        }
+
         var release = await RunAsync(ftparchive,
         [
             "-o", "APT::FTPArchive::Release::Origin=AptP2P-Test",
@@ -98,6 +108,35 @@ internal sealed class ArchiveIndexer
             "release", $"dists/{Suite}",
         ], cancellationToken);
         await File.WriteAllTextAsync(ReleasePath, release.StandardOutput, cancellationToken);
+    }
+
+    /// <summary>A Packages index the size of a real archive's, with every compression written again from it.</summary>
+    private async Task AppendSyntheticStanzasAsync(CancellationToken cancellationToken)
+    {
+        var packages = PackagesIndexPath;
+        await using (var file = new FileStream(packages, FileMode.Append))
+        {
+            // Stanzas are separated by one blank line.
+            file.Write(file.Length == 0 || EndsWithBlankLine(packages) ? [] : "\n"u8);
+            SyntheticPackages.Write(file, SyntheticStanzas);
+        }
+        await using (var plain = File.OpenRead(packages))
+        await using (var gzip = new GZipStream(File.Create(packages + ".gz"), CompressionLevel.Fastest))
+        {
+            await plain.CopyToAsync(gzip, cancellationToken);
+        }
+        await RunAsync(Prerequisites.Require("xz"), ["-1", "-T1", "--force", "--keep", packages], cancellationToken);
+    }
+
+    private static bool EndsWithBlankLine(string path)
+    {
+        using var file = File.OpenRead(path);
+        if (file.Length < 2)
+        {
+            return false;
+        }
+        file.Seek(-2, SeekOrigin.End);
+        return file.ReadByte() == '\n' && file.ReadByte() == '\n';
     }
 
     private Task<ProcessResult> RunAsync(string program, string[] arguments, CancellationToken cancellationToken) =>

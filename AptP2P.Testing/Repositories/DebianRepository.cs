@@ -13,6 +13,20 @@ public sealed record DebianRepositoryOptions
     public long BigPackagePayloadBytes { get; init; } = 24L * 1024 * 1024;
 
     public string DownloadCacheDirectory { get; init; } = DebDownloadCache.DefaultDirectory;
+
+    /// <summary>
+    /// Small synthetic packages <c>aptp2p-extra-1</c> … <c>aptp2p-extra-N</c>, the i-th with i × <see cref="ExtraPackagePayloadBytes"/>
+    /// of random payload: many real files of different sizes for concurrent transfers.
+    /// </summary>
+    public int ExtraPackages { get; init; }
+
+    public long ExtraPackagePayloadBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Synthetic stanzas appended to the binary Packages index (<see cref="Apt.SyntheticPackages"/>), naming .debs that are
+    /// not in the pool: an index the size of Debian's (about 60,000 stanzas for main/amd64) for what its parsing takes.
+    /// </summary>
+    public int SyntheticStanzas { get; init; }
 }
 
 /// <summary>
@@ -25,6 +39,7 @@ public sealed class DebianRepository : IDisposable
     public const string BigPackageVersion = "1.0";
     public const string SourcePackage = "aptp2p-hello-src";
     public const string SourcePackageVersion = "1.0";
+    public const string ExtraPackagePrefix = "aptp2p-extra-";
 
     private readonly TestPaths _paths;
     private IDisposable? _trusted;
@@ -82,11 +97,17 @@ public sealed class DebianRepository : IDisposable
             }
             await PackageBuilders.BuildRandomPayloadDebAsync(
                 BigPackageName, BigPackageVersion, options.BigPackagePayloadBytes, PoolDirectory(repositoryRoot, BigPackageName), work, cancellationToken);
+            for (var i = 1; i <= options.ExtraPackages; i++)
+            {
+                var name = ExtraPackagePrefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await PackageBuilders.BuildRandomPayloadDebAsync(
+                    name, "1.0", i * options.ExtraPackagePayloadBytes, PoolDirectory(repositoryRoot, name), work, cancellationToken);
+            }
             var sourceFiles = await PackageBuilders.BuildNativeSourcePackageAsync(
                 SourcePackage, SourcePackageVersion, PoolDirectory(repositoryRoot, SourcePackage), work, cancellationToken);
 
             var signer = await RepositorySigner.CreateAsync(Path.Combine(work, "gnupg"), paths.PathOf("repo-key.gpg"), cancellationToken);
-            var indexer = new ArchiveIndexer(repositoryRoot, work, "stable", "main", "amd64");
+            var indexer = new ArchiveIndexer(repositoryRoot, work, "stable", "main", "amd64") { SyntheticStanzas = options.SyntheticStanzas };
             var repository = new DebianRepository(paths, indexer, signer, [.. sourceFiles.Select(f => Path.GetRelativePath(repositoryRoot, f))])
             {
                 _trusted = TestKeyrings.Publish(signer.KeyringPath),

@@ -75,23 +75,26 @@ public sealed class CacheStoreTests
     }
 
     [Fact]
-    public async Task Reconciliation_forgets_vanished_and_resized_files_adopts_verified_strangers_and_clears_partials()
+    public async Task Reconciliation_forgets_vanished_resized_and_changed_files_adopts_verified_strangers_and_clears_partials()
     {
         var directory = Directory.CreateTempSubdirectory("aptp2p-reconcile-").FullName;
         try
         {
-            ContentHash kept, vanished, resized;
+            ContentHash kept, vanished, resized, changed;
             await using (var node = await AptP2PNode.StartAsync(directory))
             {
                 var store = node.Get<ContentStore>();
                 kept = AddRandomFile(node, store, 1000);
                 vanished = AddRandomFile(node, store, 1000);
                 resized = AddRandomFile(node, store, 1000);
+                changed = AddRandomFile(node, store, 1000);
                 await node.Get<DatabaseWriter>().FlushAsync(Ct);
             }
             var paths = new AptP2P.Engine.Configuration.DataDirectory(directory);
             File.Delete(paths.PathOf(vanished));
             await File.AppendAllTextAsync(paths.PathOf(resized), "more", Ct);
+            // The same size, other bytes, written after the file was stored: only hashing it again can tell.
+            await File.WriteAllBytesAsync(paths.PathOf(changed), RandomBytes(1000), Ct);
             var strangerBytes = RandomBytes(500);
             var stranger = ContentHash.Compute(strangerBytes);
             Directory.CreateDirectory(Path.GetDirectoryName(paths.PathOf(stranger))!);
@@ -108,11 +111,13 @@ public sealed class CacheStoreTests
                 Assert.False(store.Contains(vanished));
                 Assert.False(store.Contains(resized));
                 Assert.False(File.Exists(paths.PathOf(resized)));
+                Assert.False(store.Contains(changed));
+                Assert.False(File.Exists(paths.PathOf(changed)));
                 Assert.True(store.Contains(stranger));
                 Assert.False(store.Contains(impostor));
                 Assert.False(File.Exists(paths.PathOf(impostor)));
                 Assert.Empty(Directory.EnumerateFiles(paths.Partial));
-                Assert.Contains(node.Logs.Lines, l => l.Message.Contains("1 kept, 1 vanished, 1 resized, 1 adopted, 1 discarded, 1 partial", StringComparison.Ordinal));
+                Assert.Contains(node.Logs.Lines, l => l.Message.Contains("1 kept, 1 vanished, 1 resized, 1 changed on disk, 1 adopted, 1 discarded, 1 partial", StringComparison.Ordinal));
             }
         }
         finally

@@ -74,15 +74,67 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Awaited_work_such_as_an_index_ingest_runs_without_the_gather_delay()
+    public async Task Work_that_commits_alone_such_as_an_index_ingest_runs_without_the_gather_delay()
     {
-        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Writer.EnqueueAwaited("ingest", (_, _) =>
+        // No time passes on the fake clock: only the alone write can have ended the gathering.
+        await Writer.CommitAloneAsync("ingest", (db, _) =>
         {
-            ran.TrySetResult();
-            return Task.CompletedTask;
+            db.UrlRecords.Add(Record("mirror/alone"));
+            return SaveAsync(db, null);
+        }).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        Assert.True(await db.UrlRecords.AnyAsync(r => r.Url == "mirror/alone", Ct));
+    }
+
+    [Fact]
+    public async Task A_failed_alone_write_rolls_back_alone_and_skips_its_step_after_commit()
+    {
+        Writer.Enqueue("gathered before", (db, _) =>
+        {
+            db.UrlRecords.Add(Record("mirror/before"));
+            return db.SaveChangesAsync(CancellationToken.None);
         });
-        await ran.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var stepped = false;
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Writer.CommitAloneAsync("broken ingest", async (db, _) =>
+        {
+            db.UrlRecords.Add(Record("mirror/half-written"));
+            await db.SaveChangesAsync(CancellationToken.None);
+            throw new InvalidOperationException("broken on purpose");
+        }).WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        await Writer.CommitAloneAsync("next ingest", (db, _) => SaveAsync(db, () => stepped = true)).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal("broken on purpose", failure.Message);
+        Assert.True(stepped, "the step after a successful commit did not run");
+        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        Assert.Equal(["mirror/before"], await db.UrlRecords.Select(r => r.Url).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task The_step_after_an_alone_commit_runs_before_the_next_write()
+    {
+        var order = new ConcurrentQueue<string>();
+        var first = Writer.CommitAloneAsync("first", (_, _) =>
+        {
+            order.Enqueue("first written");
+            return Task.FromResult<Action?>(() => order.Enqueue("first committed"));
+        });
+        var second = Writer.CommitAloneAsync("second", (_, _) =>
+        {
+            order.Enqueue("second written");
+            return Task.FromResult<Action?>(null);
+        });
+
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(["first written", "first committed", "second written"], order);
+    }
+
+    private static async Task<Action?> SaveAsync(AptDb db, Action? then)
+    {
+        await db.SaveChangesAsync(CancellationToken.None);
+        return then;
     }
 
     [Fact]

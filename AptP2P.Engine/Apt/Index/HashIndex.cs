@@ -35,12 +35,15 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     public int Count => _byUrl.Count;
 
     /// <summary>The hash and size of a mirror file, if the metadata seen so far lists it (or the URL is a by-hash URL).</summary>
-    public IndexedHash? Find(MirrorUrl url)
+    public IndexedHash? Find(MirrorUrl url) => Find(url.Authority, url.Path);
+
+    /// <summary>Like <see cref="Find(MirrorUrl)"/>, for a file known by its mirror (<see cref="MirrorUrl.Authority"/>) and path.</summary>
+    public IndexedHash? Find(string authority, string path)
     {
-        if (_byUrl.TryGetValue(url.Key, out var known))
+        if (_byUrl.TryGetValue(authority + "/" + path, out var known))
             return known;
         // A by-hash name no Release listed: the hash is the name's, vouched for by nobody.
-        return TryHashFromByHashPath(url.Path, out var hash) ? new IndexedHash(hash, null, ArchiveTrust.NoSignature) : null;
+        return TryHashFromByHashPath(path, out var hash) ? new IndexedHash(hash, null, ArchiveTrust.NoSignature) : null;
     }
 
     /// <summary>
@@ -114,6 +117,46 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     public string CanonicalPathOf(MirrorUrl url) =>
         _byHashNames.TryGetValue(url.Key, out var name) ? name : url.Path;
 
+    /// <inheritdoc cref="CanonicalPathOf(MirrorUrl)"/>
+    internal string CanonicalPathOf(string authority, string path) =>
+        _byHashNames.TryGetValue(authority + "/" + path, out var name) ? name : path;
+
+    /// <summary>True when an indexed Release lists this index (<see cref="MetadataFileInfo.SourcePath"/>) under any compression.</summary>
+    internal bool IsListedByRelease(string authority, string sourcePath) => _variants.ContainsKey(authority + "/" + sourcePath);
+
+    /// <summary>
+    /// The index files (Packages, Sources, pdiff Index, in each compression) that the newest indexed Release of their suite
+    /// lists, with the hash it gives each: what the node should have indexed if it holds the file.
+    /// </summary>
+    internal IEnumerable<(string Authority, string Path, ContentHash Hash)> ListedIndexFiles()
+    {
+        foreach (var (byHashKey, canonical) in _byHashNames)
+        {
+            var slash = byHashKey.IndexOf('/', StringComparison.Ordinal);
+            if (slash < 0 || !TryHashFromByHashPath(byHashKey, out var hash) || MetadataFile.Classify(canonical) is not { } info)
+                continue;
+            var authority = byHashKey[..slash];
+            // By-hash names of older Releases stay known; only the newest Release's hashes are the index's content now.
+            if (_variants.TryGetValue(authority + "/" + info.SourcePath, out var listed) && Array.IndexOf(listed, hash) >= 0)
+                yield return (authority, canonical, hash);
+        }
+    }
+
+    /// <summary>The URL keys (<c>host[:port]/path</c>) the index lists for each of <paramref name="hashes"/>: one pass over the index.</summary>
+    internal Dictionary<ContentHash, List<string>> UrlsListing(IReadOnlySet<ContentHash> hashes)
+    {
+        var found = new Dictionary<ContentHash, List<string>>();
+        foreach (var (key, known) in _byUrl)
+        {
+            if (!hashes.Contains(known.Hash))
+                continue;
+            if (!found.TryGetValue(known.Hash, out var keys))
+                found[known.Hash] = keys = [];
+            keys.Add(key);
+        }
+        return found;
+    }
+
     internal static bool TryHashFromByHashPath(string path, out ContentHash hash)
     {
         hash = default;
@@ -162,10 +205,10 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     internal void MarkIngested(string authority, string sourcePath, string contentSha256) =>
         _ingested[authority + "/" + sourcePath] = contentSha256;
 
-    internal IDisposable BeginIngest(string authority, string baseDirectory, Task done)
+    internal IDisposable BeginIngest(string authority, MetadataFileInfo info, Task done)
     {
         var id = Interlocked.Increment(ref _nextPending);
-        _pending[id] = new PendingIngest(authority, baseDirectory, done);
+        _pending[id] = new PendingIngest(authority, info.BaseDirectory, info.Kind is MetadataKind.Packages or MetadataKind.Sources, done);
         return new PendingScope(this, id);
     }
 
@@ -200,12 +243,16 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
             LearnVariants(mirror, variants);
     }
 
-    private sealed record PendingIngest(string Authority, string BaseDirectory, Task Done)
+    /// <param name="ListsPackageFiles">A Packages or Sources index: it lists package files, never apt's metadata files.</param>
+    private sealed record PendingIngest(string Authority, string BaseDirectory, bool ListsPackageFiles, Task Done)
     {
-        // A Release's detached signature never waits: the Release's indexing waits for it (its signature is checked first).
+        // apt-get update's InRelease and by-hash requests made while a large Packages file is indexed (at start, after a
+        // crash) do not wait for it; nor does a Release's detached signature wait for the Release's indexing, which waits
+        // for it (its signature is checked first).
         public bool Covers(MirrorUrl url) =>
             url.Authority == Authority && (BaseDirectory.Length == 0 || url.Path.StartsWith(BaseDirectory + "/", StringComparison.Ordinal))
-            && !url.Path.EndsWith("/Release.gpg", StringComparison.Ordinal) && url.Path != "Release.gpg";
+            && !url.Path.EndsWith("/Release.gpg", StringComparison.Ordinal) && url.Path != "Release.gpg"
+            && !(ListsPackageFiles && (url.Path.Contains(ByHashMarker, StringComparison.Ordinal) || MetadataFile.Classify(url.Path) is not null));
     }
 
     private sealed class PendingScope(HashIndex index, long id) : IDisposable

@@ -15,7 +15,9 @@ namespace AptP2P.Engine.Apt.Index;
 
 /// <summary>
 /// Feeds the hash index from metadata files once they are complete and stored: parses them straight from the cache file
-/// (streaming, decompressing), replaces what the same source said before, and writes the entries in one transaction.
+/// (streaming, decompressing), replaces what the same source said before, and writes the source's row with its entries in
+/// one transaction of their own, so that an index is in the database whole or not at all (a crash half-way leaves no row,
+/// and <see cref="Recovery.CrashRecovery"/> indexes the cached file again at the next start).
 /// A Release's signature is checked first (<see cref="SignatureVerifier"/>, off the writer's thread): a <c>bad</c> one teaches
 /// nothing, and the hashes of an archive that is not <c>verified</c> are kept for the cache but withheld from the swarm.
 /// </summary>
@@ -32,61 +34,48 @@ public sealed partial class IndexIngestor(
     private static readonly TimeSpan DetachedSignatureWait = TimeSpan.FromSeconds(15);
 
     /// <summary>Indexes a stored file if it is apt metadata not yet indexed with this content (under any of its names); completes when the entries are in.</summary>
-    public Task IngestAsync(MirrorUrl url, ContentHash content)
+    public Task IngestAsync(MirrorUrl url, ContentHash content) => IngestAsync(url.Authority, index.CanonicalPathOf(url), content);
+
+    /// <summary>Like <see cref="IngestAsync(MirrorUrl, ContentHash)"/>, for a file known by its mirror and canonical path.</summary>
+    /// <returns>Completes once the entries are committed, or the attempt has failed (and was logged).</returns>
+    public Task IngestAsync(string authority, string canonicalPath, ContentHash content)
     {
-        var canonical = index.CanonicalPathOf(url);
-        var info = MetadataFile.Classify(canonical);
-        if (info is null || index.WasIngested(url.Authority, info.SourcePath, content))
+        var info = MetadataFile.Classify(canonicalPath);
+        if (info is null || index.WasIngested(authority, info.SourcePath, content))
             return Task.CompletedTask;
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pending = index.BeginIngest(url.Authority, info.BaseDirectory, done.Task);
-        _ = RunAsync();
-        return done.Task;
+        var pending = index.BeginIngest(authority, info, done.Task);
+        return RunAsync(authority, canonicalPath, info, content, pending, done);
+    }
 
-        async Task RunAsync()
+    private async Task RunAsync(string authority, string canonicalPath, MetadataFileInfo info, ContentHash content, IDisposable pending, TaskCompletionSource done)
+    {
+        SignatureCheck? signature = null;
+        if (info.Kind == MetadataKind.Release)
         {
-            SignatureCheck? signature = null;
             try
             {
-                if (info.Kind == MetadataKind.Release)
-                    signature = await CheckSignatureAsync(url, canonical, content);
+                signature = await CheckSignatureAsync(authority, canonicalPath, content);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 signature = new SignatureCheck(ArchiveTrust.NoSignature, null, $"the signature could not be checked: {ex.Message}");
             }
-            // Requests for files of this index wait for it (HashIndex.FindAsync): no write-behind delay.
-            writer.EnqueueAwaited("index " + canonical, async (db, ct) =>
-            {
-                try
-                {
-                    // Asked again while queued (apt fetching Packages.gz and Packages.xz at once): the first run did the work.
-                    if (index.WasIngested(url.Authority, info.SourcePath, content))
-                    {
-                        LogAlreadyIndexed(url.Authority, canonical);
-                        done.TrySetResult();
-                        return;
-                    }
-                    await IngestIntoAsync(db, url, canonical, info, content, signature, ct);
-                    done.TrySetResult();
-                    index.RaiseGrew();
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogIngestFailed(url.Authority, canonical, ex);
-                    done.TrySetResult();
-                }
-                finally
-                {
-                    pending.Dispose();
-                }
-            });
         }
+        // Requests for files of this index wait for it (HashIndex.FindAsync): no write-behind delay.
+        var write = writer.CommitAloneAsync("index " + authority + "/" + canonicalPath, (db, ct) =>
+        {
+            // Asked again while queued (apt fetching Packages.gz and Packages.xz at once): the first run did the work.
+            if (index.WasIngested(authority, info.SourcePath, content))
+                return Task.FromResult<Action?>(() => LogAlreadyIndexed(authority, canonicalPath));
+            return IngestIntoAsync(db, authority, canonicalPath, info, content, signature, ct);
+        });
+        await CompleteAsync(write, authority, canonicalPath, pending, done);
     }
 
     /// <summary>InRelease: its clearsigned signature; Release: its detached Release.gpg, waited for briefly.</summary>
-    private async Task<SignatureCheck> CheckSignatureAsync(MirrorUrl url, string canonical, ContentHash content)
+    private async Task<SignatureCheck> CheckSignatureAsync(string authority, string canonical, ContentHash content)
     {
         using var lease = store.TryOpen(content, touch: false);
         if (lease is null)
@@ -96,8 +85,8 @@ public sealed partial class IndexIngestor(
             return await verifier.VerifyClearsignedAsync(release, CancellationToken.None);
 
         var slash = canonical.LastIndexOf('/');
-        var signatureKey = $"{url.Authority}/{(slash < 0 ? "" : canonical[..(slash + 1)])}Release.gpg";
-        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var signatureKey = $"{authority}/{(slash < 0 ? "" : canonical[..(slash + 1)])}Release.gpg";
+        var waited = Stopwatch.StartNew();
         while (true)
         {
             if (urls.Find(signatureKey) is { } record && store.TryOpen(record.Hash, touch: false) is { } signatureLease)
@@ -114,101 +103,113 @@ public sealed partial class IndexIngestor(
         }
     }
 
-    private async Task IngestIntoAsync(AptDb db, MirrorUrl url, string canonical, MetadataFileInfo info, ContentHash content, SignatureCheck? signature, CancellationToken cancellationToken)
+    private async Task CompleteAsync(Task write, string authority, string canonicalPath, IDisposable pending, TaskCompletionSource done)
     {
-        var authority = url.Authority;
+        try
+        {
+            await write;
+            index.RaiseGrew();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogIngestFailed(authority, canonicalPath, ex);
+        }
+        finally
+        {
+            pending.Dispose();
+            done.TrySetResult();
+        }
+    }
+
+    /// <returns>What the memory learns once the transaction has committed: before that, a crash would leave it ahead of the database.</returns>
+    private async Task<Action?> IngestIntoAsync(AptDb db, string authority, string canonical, MetadataFileInfo info, ContentHash content, SignatureCheck? signature, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Ingest runs inside the writer's transaction.");
         // A Release's trust is its signature's; a Packages/Sources index inherits the trust of the Release that lists this
         // very content (an index the Release does not list, or lists with other content, is as good as unsigned).
-        var trust = signature?.Trust ?? InheritedTrust(url, canonical, content);
+        var trust = signature?.Trust ?? InheritedTrust(authority, canonical, content);
         var reason = signature?.Reason;
         if (trust == ArchiveTrust.Bad && info.Kind != MetadataKind.Release)
         {
             LogUnderBadRelease(authority, canonical);
-            return;
+            return null;
         }
-        await transaction.CreateSavepointAsync("ingest", cancellationToken);
-        try
+        // The lease keeps the file from being evicted while it is read.
+        using var lease = store.TryOpen(content, touch: false);
+        if (lease is null)
         {
-            // The lease keeps the file from being evicted while it is read.
-            using var lease = store.TryOpen(content, touch: false);
-            if (lease is null)
-            {
-                LogGone(authority, canonical);
-                await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
-                return;
-            }
-            await using Stream raw = signature?.SignedText is { } signed ? new MemoryStream(signed, writable: false) : new FileStream(lease.Handle, FileAccess.Read, 1);
-            using var read = MetadataReader.Read(info, raw, cancellationToken);
+            LogGone(authority, canonical);
+            return null;
+        }
+        LogIndexing(authority, canonical, content);
+        // A verified InRelease is read from the text its signature covers, not from the file around it.
+        await using Stream raw = signature?.SignedText is { } signed ? new MemoryStream(signed, writable: false) : new FileStream(lease.Handle, FileAccess.Read, 1);
+        using var read = MetadataReader.Read(info, raw, cancellationToken);
 
-            var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
-            var date = read.Release?.Date;
-            if (source is not null && source.Date is { } known && date is { } incoming && incoming < known)
-            {
-                LogOlderRelease(authority, canonical, incoming, known);
-                index.MarkIngested(authority, info.SourcePath, source.ContentSha256);
-                await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
-                return;
-            }
-            if (trust != ArchiveTrust.Bad && read.Release?.ValidUntil is { } validUntil && validUntil < time.GetUtcNow())
-            {
-                // apt refuses an expired Release ("is expired"); a replay of an old signed Release must teach nothing either.
-                trust = ArchiveTrust.Bad;
-                reason = $"its Valid-Until {validUntil:u} has passed";
-            }
+        var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
+        var date = read.Release?.Date;
+        if (source is not null && source.Date is { } known && date is { } incoming && incoming < known)
+        {
+            LogOlderRelease(authority, canonical, incoming, known);
+            var kept = source.ContentSha256;
+            return () => index.MarkIngested(authority, info.SourcePath, kept);
+        }
+        if (trust != ArchiveTrust.Bad && read.Release?.ValidUntil is { } validUntil && validUntil < time.GetUtcNow())
+        {
+            // apt refuses an expired Release ("is expired"); a replay of an old signed Release must teach nothing either.
+            trust = ArchiveTrust.Bad;
+            reason = $"its Valid-Until {validUntil:u} has passed";
+        }
 
-            if (source is null)
-            {
-                source = new IndexSource { Mirror = authority, Path = info.SourcePath, Kind = info.Kind.ToString(), ContentSha256 = content.ToString() };
-                db.IndexSources.Add(source);
-            }
-            else
-            {
-                await db.HashEntries.Where(e => e.SourceId == source.Id).ExecuteDeleteAsync(cancellationToken);
-            }
-            source.ContentSha256 = content.ToString();
-            source.Date = date;
-            source.IngestedAt = time.GetUtcNow();
-            source.Trust = trust.ToWord();
-            source.SigningKey = signature?.Fingerprint;
-            source.TrustReason = trust == ArchiveTrust.Verified ? null : reason;
-            await db.SaveChangesAsync(cancellationToken);
+        if (source is null)
+        {
+            source = new IndexSource { Mirror = authority, Path = info.SourcePath, Kind = info.Kind.ToString(), ContentSha256 = content.ToString() };
+            db.IndexSources.Add(source);
+        }
+        else
+        {
+            await db.HashEntries.Where(e => e.SourceId == source.Id).ExecuteDeleteAsync(cancellationToken);
+        }
+        source.ContentSha256 = content.ToString();
+        source.Date = date;
+        source.IngestedAt = time.GetUtcNow();
+        source.Trust = trust.ToWord();
+        source.SigningKey = signature?.Fingerprint;
+        source.TrustReason = trust == ArchiveTrust.Verified ? null : reason;
+        await db.SaveChangesAsync(cancellationToken);
 
-            var count = 0;
-            var variants = info.Kind == MetadataKind.Release ? new ReleaseVariants() : null;
-            if (trust != ArchiveTrust.Bad)
-            {
-                // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
-                count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, trust, cancellationToken);
-                if (read.Stats.Failed)
-                    LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
-            }
-            source.EntryCount = count;
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.ReleaseSavepointAsync("ingest", cancellationToken);
+        var count = 0;
+        var variants = info.Kind == MetadataKind.Release && trust != ArchiveTrust.Bad ? new ReleaseVariants() : null;
+        if (trust != ArchiveTrust.Bad)
+        {
+            // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
+            count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, trust, cancellationToken);
+            if (read.Stats.Failed)
+                LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
+        }
+        source.EntryCount = count;
+        await db.SaveChangesAsync(cancellationToken);
+        var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return () =>
+        {
             if (info.Kind == MetadataKind.Release)
             {
                 index.MarkArchive(authority, info.SourcePath, trust);
                 LogTrust(authority, info.SourcePath, trust.ToWord(), signature?.Fingerprint ?? reason ?? "");
             }
-            if (variants is not null && trust != ArchiveTrust.Bad)
+            if (variants is not null)
                 index.LearnVariants(authority, variants);
             index.MarkIngested(authority, info.SourcePath, content.ToString());
-            LogIngested(authority, canonical, info.Kind, count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
-        catch
-        {
-            await transaction.RollbackToSavepointAsync("ingest", CancellationToken.None);
-            throw;
-        }
+            LogIngested(authority, canonical, info.Kind, count, elapsed);
+        };
     }
 
-    private ArchiveTrust InheritedTrust(MirrorUrl url, string canonical, ContentHash content)
+    private ArchiveTrust InheritedTrust(string authority, string canonical, ContentHash content)
     {
-        if (index.TrustOf(url.Authority, canonical) == ArchiveTrust.Bad)
+        if (index.TrustOf(authority, canonical) == ArchiveTrust.Bad)
             return ArchiveTrust.Bad;
-        return index.Find(url) is { Size: not null } listed && listed.Hash == content ? listed.Trust : ArchiveTrust.NoSignature;
+        return index.Find(authority, canonical) is { Size: not null } listed && listed.Hash == content ? listed.Trust : ArchiveTrust.NoSignature;
     }
 
     /// <summary>Rows per INSERT statement: one statement per row costs more in SQLite's per-statement work than in the rows.</summary>
@@ -290,6 +291,9 @@ public sealed partial class IndexIngestor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} left the cache before it could be indexed (is the cache size limit too small?)")]
     private partial void LogGone(string mirror, string path);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Indexing {Mirror}/{Path} ({Content})")]
+    private partial void LogIndexing(string mirror, string path, ContentHash content);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Mirror}/{Path} ({Kind}): {Count} files in {Elapsed} ms")]
     private partial void LogIngested(string mirror, string path, MetadataKind kind, int count, long elapsed);
