@@ -67,15 +67,43 @@ public sealed partial class DhtService(
         _started.TrySetResult(dht);
     }
 
+    /// <summary>
+    /// Bounds of the stop: the background loops get this long to end, and the final save of the routing table this long
+    /// again. Neither follows the host's shutdown token, which the HTTP drain may have used up: a restarted node relies on
+    /// the save, so it runs on its own bound, and a save that cannot finish says so instead of throwing.
+    /// </summary>
+    public static readonly TimeSpan StopBound = TimeSpan.FromSeconds(1.5);
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        await _background.WaitAsync(cancellationToken);
-        if (_node is { } dht)
+        try
+        {
+            await _background.WaitAsync(StopBound, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            LogBackgroundSlow(StopBound.TotalSeconds);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogBackgroundFailed(ex);
+        }
+        if (_node is not { } dht)
+            return;
+        try
         {
             FlushStores(dht);
-            // The last save must not be cut short by the host's shutdown token: a restarted node relies on it. Bounded instead.
-            await SaveRoutingTableAsync(dht, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            var saved = await SaveRoutingTableAsync(dht, CancellationToken.None).WaitAsync(StopBound, CancellationToken.None);
+            LogFinalSave(saved);
+        }
+        catch (TimeoutException)
+        {
+            LogFinalSaveTimedOut(StopBound.TotalSeconds);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFinalSaveFailed(ex);
         }
     }
 
@@ -111,11 +139,13 @@ public sealed partial class DhtService(
     }
 
     /// <summary>Saves the nodes that have answered us, with our id and external address, for the next start.</summary>
-    private Task SaveRoutingTableAsync(DhtNode dht, CancellationToken cancellationToken)
+    /// <returns>How many nodes were saved.</returns>
+    private async Task<int> SaveRoutingTableAsync(DhtNode dht, CancellationToken cancellationToken)
     {
         var (id, external, nodes) = dht.Read(n => (n.Id, n.ExternalAddress,
             n.Table.Nodes.Where(r => r.LastResponse != default).Select(r => (r.Contact, r.LastResponse)).ToList()));
-        return store.SaveRoutingTableAsync(id, external, nodes, cancellationToken);
+        await store.SaveRoutingTableAsync(id, external, nodes, cancellationToken);
+        return nodes.Count;
     }
 
     private Task<DhtNode> RunningAsync(CancellationToken cancellationToken) => _started.Task.WaitAsync(cancellationToken);
@@ -167,6 +197,21 @@ public sealed partial class DhtService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DHT listening on udp {EndPoint} as {Id}; {Nodes} saved nodes restored")]
     private partial void LogStarted(IPEndPoint endPoint, NodeId id, int nodes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DHT stopped: routing table saved ({Nodes} nodes)")]
+    private partial void LogFinalSave(int nodes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DHT stopped without its final save: the routing table was not written within {Seconds} s (the next start uses the last periodic save)")]
+    private partial void LogFinalSaveTimedOut(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DHT stopped without its final save: the routing table could not be written")]
+    private partial void LogFinalSaveFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DHT background work did not end within {Seconds} s of the stop; saving anyway")]
+    private partial void LogBackgroundSlow(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DHT background work failed while stopping; saving anyway")]
+    private partial void LogBackgroundFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Announced {Key} with port {Port} to {Stored} nodes")]
     private partial void LogAnnounced(InfoHash key, int port, int stored);

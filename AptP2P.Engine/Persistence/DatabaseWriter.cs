@@ -89,13 +89,26 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
         await DrainAsync();
     }
 
+    /// <summary>How long the stop waits for the last batch and the drain, whatever the host's token says (the HTTP drain may have used it up).</summary>
+    public static readonly TimeSpan FinalFlushBound = TimeSpan.FromSeconds(2);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        await base.StopAsync(cancellationToken);
-        // ExecuteAsync starts on the thread pool and, stopped before its first turn, never runs: what was queued still lands.
-        if (ExecuteTask is null || ExecuteTask.IsCompleted)
-            await DrainAsync();
+        await base.StopAsync(CancellationToken.None).WaitAsync(FinalFlushBound, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            // ExecuteAsync starts on the thread pool and, stopped before its first turn, never runs: what was queued still lands.
+            if (ExecuteTask is null || ExecuteTask.IsCompleted)
+                await DrainAsync().WaitAsync(FinalFlushBound, CancellationToken.None);
+            else
+                await ExecuteTask.WaitAsync(FinalFlushBound, CancellationToken.None);
+            LogStopped();
+        }
+        catch (TimeoutException)
+        {
+            LogFinalFlushTimedOut(FinalFlushBound.TotalSeconds, _queue.Reader.Count);
+        }
     }
 
     /// <summary>
@@ -183,6 +196,12 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
         /// <summary>Runs on the writer once the item's transaction has committed.</summary>
         public Action? Committed { get; init; }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database writer stopped: every queued write is committed")]
+    private partial void LogStopped();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database writer stopped before its final flush ended ({Seconds} s); {Left} queued writes not saved (hit counts and access times; nothing a restart cannot rebuild)")]
+    private partial void LogFinalFlushTimedOut(double seconds, int left);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Database write '{Description}' failed")]
     private partial void LogWriteFailed(string description, Exception exception);

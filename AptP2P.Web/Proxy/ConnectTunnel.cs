@@ -35,7 +35,14 @@ internal sealed partial class ConnectTunnel(
             await next(connection);
             return;
         }
-        await RelayAsync(connection, target.Value.Host, target.Value.Port, target.Value.HeadLength);
+        try
+        {
+            await RelayAsync(connection, target.Value.Host, target.Value.Port, target.Value.HeadLength);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionResetException or ObjectDisposedException)
+        {
+            // The client went away, or the node is stopping: the tunnel is over.
+        }
     };
 
     /// <summary>

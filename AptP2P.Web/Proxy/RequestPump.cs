@@ -83,7 +83,8 @@ internal sealed class RequestPump
                     break;
             }
         }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ObjectDisposedException or InvalidOperationException)
+        // ConnectionAbortedException: Kestrel cut the connection (the node is stopping, or the client went away mid-read).
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
         {
             error = ex;
         }
