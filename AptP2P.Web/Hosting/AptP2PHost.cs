@@ -16,6 +16,9 @@ namespace AptP2P.Web.Hosting;
 /// <summary>Builds the AptP2P web host: configuration layers, Kestrel on the node's port, the engine, and every door into the process.</summary>
 public static class AptP2PHost
 {
+    /// <summary>How long a stop lets open HTTP responses run before they are cut (the host's shutdown timeout).</summary>
+    public static readonly TimeSpan HttpDrainTimeout = TimeSpan.FromSeconds(1.5);
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -27,6 +30,9 @@ public static class AptP2PHost
         });
         AddSettingsFile(builder.Configuration);
 
+        // A stop (SIGTERM from systemd, Ctrl+C) gives open HTTP responses this long to finish before Kestrel cuts them; the
+        // DHT's and the database's final saves then run on bounds of their own, so a stop under load ends within 5 s.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HttpDrainTimeout);
         builder.Services.AddAptP2PEngine(builder.Configuration);
         builder.Services.AddSingleton<ClientAccess>();
         builder.Services.AddSingleton<ProxyEndpoint>();

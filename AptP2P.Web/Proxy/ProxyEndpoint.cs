@@ -17,6 +17,7 @@ internal sealed partial class ProxyEndpoint(
     ClientAccess access,
     ProxyService proxy,
     TrafficStatistics statistics,
+    IHostApplicationLifetime lifetime,
     ILogger<ProxyEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -51,6 +52,15 @@ internal sealed partial class ProxyEndpoint(
         if (!access.IsAllowed(remote))
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, $"client {remote} is not in AptP2P:AllowedClients");
+            return;
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Transfers are being cut: a new one would only be cut too. 503 is what apt retries, on the next mirror if any.
+            context.Response.Headers.Connection = "close";
+            context.Response.Headers.RetryAfter = "5";
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "the node is stopping");
             return;
         }
 
