@@ -16,8 +16,8 @@ public sealed partial class VirtualLan : IAsyncDisposable
 {
     private const string NamespacePrefix = "aptp2p-";
     private const string BridgePrefix = "apb";
-    private static int s_lans;
-    private static int s_links;
+    private static int _lans;
+    private static int _links;
 
     private readonly List<LanMachine> _machines = [];
     private readonly int _second;
@@ -51,7 +51,7 @@ public sealed partial class VirtualLan : IAsyncDisposable
         NetworkCommands.RequireRoot();
         await RemoveLeftoversAsync(cancellationToken);
         var pid = Environment.ProcessId;
-        var number = Interlocked.Increment(ref s_lans);
+        var number = Interlocked.Increment(ref _lans);
         var lan = new VirtualLan($"{BridgePrefix}{pid:x}.{number:x}", 64 + (pid % 128), number % 256);
         try
         {
@@ -73,7 +73,7 @@ public sealed partial class VirtualLan : IAsyncDisposable
     {
         var index = _machines.Count + 1;
         var pid = Environment.ProcessId;
-        var link = Interlocked.Increment(ref s_links);
+        var link = Interlocked.Increment(ref _links);
         var machine = new LanMachine(this, $"{NamespacePrefix}{pid}-{link}", AddressOf(index), Address6Of(index));
         _machines.Add(machine);
         var ns = machine.Namespace;
