@@ -17,11 +17,19 @@ public sealed class NodeEndpoints
     /// <summary>The UDP port of the DHT socket; 0 until the DHT has bound it.</summary>
     public int DhtPort { get; private set; }
 
+    /// <summary>
+    /// The address the node's sockets are bound to: a wildcard (0.0.0.0, ::) or one exact address; null until recorded.
+    /// </summary>
+    public IPAddress? BindAddress { get; private set; }
+
     /// <summary>Called by the host once Kestrel listens.</summary>
     public void RecordHttpPort(int port) => HttpPort = ValidPort(port);
 
     /// <summary>Called by the DHT once its UDP socket is bound.</summary>
     public void RecordDhtPort(int port) => DhtPort = ValidPort(port);
+
+    /// <summary>Called by the host with the address it listens on (<c>AptP2P:BindAddress</c>).</summary>
+    public void RecordBindAddress(IPAddress address) => BindAddress = Normalise(address);
 
     private static int ValidPort(int port)
     {
@@ -35,11 +43,18 @@ public sealed class NodeEndpoints
     {
         if (port != HttpPort && port != DhtPort)
             return false;
-        if (address.IsIPv4MappedToIPv6)
-            address = address.MapToIPv4();
-        return IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
-            || _localAddresses.Value.Contains(address);
+        address = Normalise(address);
+        // Bound to one address, only that address reaches this node: another node on 127.0.0.3 or on another interface with
+        // the same port is a different node (several nodes on one machine, one port each address).
+        if (BindAddress is { } bound && !IsWildcard(bound))
+            return address.Equals(bound);
+        // Bound to every address (or not yet known): every loopback and interface address of the machine reaches it.
+        return IPAddress.IsLoopback(address) || IsWildcard(address) || _localAddresses.Value.Contains(address);
     }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
+    private static IPAddress Normalise(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static HashSet<IPAddress> ReadLocalAddresses()
     {

@@ -9,10 +9,42 @@ namespace AptP2P.Testing.Nodes;
 /// <summary>
 /// Several real AptP2P nodes in one test, each on its own loopback address (127.0.0.2, .3, …) with its own HTTP and DHT
 /// port and data directory, each bootstrapping its DHT from the nodes started before it. No internet: nobody else is known.
+/// With a <paramref name="port"/>, every node listens on that same port (HTTP and DHT), as nodes on a LAN do on the default port.
 /// </summary>
-public sealed class SwarmNodes : IAsyncDisposable
+public sealed class SwarmNodes(int port = 0) : IAsyncDisposable
 {
     private readonly List<AptP2PNode> _nodes = [];
+
+    /// <summary>A port free for TCP and UDP on 127.0.0.<paramref name="lastOctets"/>, for a swarm whose nodes share one port.</summary>
+    public static int FreeSharedPort(params int[] lastOctets)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            using var probe = new System.Net.Sockets.TcpListener(IPAddress.Parse($"127.0.0.{lastOctets[0]}"), 0);
+            probe.Start();
+            var candidate = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            if (lastOctets.All(o => IsFree(IPAddress.Parse($"127.0.0.{o}"), candidate)))
+                return candidate;
+        }
+        throw new InvalidOperationException("no port free for TCP and UDP on every address of the swarm");
+    }
+
+    private static bool IsFree(IPAddress address, int candidate)
+    {
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpListener(address, candidate);
+            tcp.Start();
+            using var udp = new System.Net.Sockets.UdpClient(new IPEndPoint(address, candidate));
+            tcp.Stop();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
 
     public IReadOnlyList<AptP2PNode> Nodes => _nodes;
 
@@ -23,7 +55,7 @@ public sealed class SwarmNodes : IAsyncDisposable
     {
         var address = $"127.0.0.{lastOctet}";
         var bootstrap = _nodes.Select((n, i) => $"AptP2P:Dht:BootstrapNodes:{i}={n.BindAddress}:{n.Get<NodeEndpoints>().DhtPort}");
-        var node = await AptP2PNode.StartAsync(LogLevel.Debug, null, address, 0, [.. bootstrap, .. settings]);
+        var node = await AptP2PNode.StartAsync(LogLevel.Debug, null, address, port, [.. bootstrap, .. settings]);
         _nodes.Add(node);
         return node;
     }

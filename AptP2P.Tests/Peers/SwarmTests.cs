@@ -22,7 +22,7 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
     private static readonly string[] InstallSet = ["hello", "figlet", "tree", "fortune-mod", DebianRepository.BigPackageName];
 
     private NginxMirror _mirror = null!;
-    private readonly SwarmNodes _swarm = new();
+    private SwarmNodes _swarm = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -55,6 +55,28 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
         Assert.True(traffic.BytesFromPeers >= debBytes, $"B took {traffic.BytesFromPeers} bytes from peers, the packages are {debBytes}");
         var bigTransfer = b.Get<TransferCoordinator>().Recent.First(t => t.Url.Path.EndsWith(Path.GetFileName(fixture.Repository.BigPackage.PoolPath), StringComparison.Ordinal));
         Assert.Equal(fixture.Repository.BigPackage.Size, bigTransfer.BytesBySource[$"{a.BindAddress}:{a.Port}"]);
+    }
+
+    [Fact]
+    public async Task Three_nodes_on_one_port_at_127_0_0_2_to_4_use_each_other()
+    {
+        // One port for all, as on a LAN where every node listens on 9977: a peer at another address with our port is another node.
+        var port = SwarmNodes.FreeSharedPort(2, 3, 4);
+        _swarm = new SwarmNodes(port);
+        var (a, c) = await StartHolderAndSeekerAsync(2, 4, middleOctet: 3);
+        Assert.All(_swarm.Nodes, n => Assert.Equal(port, n.Port));
+        using var aptC = Client(c);
+        _mirror.ClearAccessLog();
+
+        AptThroughProxyTests.AssertSucceeded(await aptC.UpdateAsync(Ct), c);
+        AptThroughProxyTests.AssertSucceeded(await aptC.InstallDownloadOnlyAsync(InstallSet), c);
+
+        var fromMirror = _mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
+        Assert.True(fromMirror.Count == 0, $"C asked the mirror for {string.Join(", ", fromMirror)}; C's transfers: {Describe(c.Get<TransferCoordinator>().Recent)}");
+        foreach (var name in InstallSet)
+            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(fixture.Repository.Package(name).PoolPath), aptC.ArchivePathOf(fixture.Repository.Package(name)));
+        var bigTransfer = c.Get<TransferCoordinator>().Recent.First(t => t.Url.Path.EndsWith(Path.GetFileName(fixture.Repository.BigPackage.PoolPath), StringComparison.Ordinal));
+        Assert.Equal(fixture.Repository.BigPackage.Size, bigTransfer.BytesBySource[$"{a.BindAddress}:{port}"]);
     }
 
     [Fact]
@@ -126,9 +148,11 @@ public sealed class SwarmTests(MirrorFixture fixture) : IAsyncLifetime
 
     /// <summary>A node on 127.0.0.<paramref name="holderOctet"/> that has fetched <see cref="InstallSet"/> through its proxy, and one on
     /// 127.0.0.<paramref name="seekerOctet"/> that finds it in the DHT as a peer for each of those files.</summary>
-    private async Task<(AptP2PNode Holder, AptP2PNode Seeker)> StartHolderAndSeekerAsync(int holderOctet, int seekerOctet)
+    private async Task<(AptP2PNode Holder, AptP2PNode Seeker)> StartHolderAndSeekerAsync(int holderOctet, int seekerOctet, int? middleOctet = null)
     {
         var holder = await _swarm.StartAsync(holderOctet);
+        if (middleOctet is { } middle)
+            await _swarm.StartAsync(middle);
         var seeker = await _swarm.StartAsync(seekerOctet);
         using var apt = Client(holder);
         AptThroughProxyTests.AssertSucceeded(await apt.UpdateAsync(Ct), holder);

@@ -153,6 +153,8 @@ public static class AptP2PHost
     private static void RecordBoundPorts(WebApplication app)
     {
         var node = app.Services.GetRequiredService<NodeEndpoints>();
+        var bind = app.Services.GetRequiredService<IOptions<AptP2POptions>>().Value.BindAddress;
+        node.RecordBindAddress(IPAddress.TryParse(bind, out var parsed) ? parsed : IPAddress.Any);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var address in addresses)
         {
