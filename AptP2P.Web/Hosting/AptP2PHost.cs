@@ -31,6 +31,7 @@ public static class AptP2PHost
         AddSettingsFile(builder.Configuration);
         // Under systemd: READY/STOPPING notifications (Type=notify), journald-formatted logs, the watchdog; a no-op elsewhere.
         builder.Services.AddSystemd();
+        NodeMetrics.AddTo(builder.Services);
         if (SystemdHelpers.IsSystemdService() && SystemdWatchdog.IntervalFromEnvironment() is { } watchdog)
             builder.Services.AddHostedService(sp => new SystemdWatchdog(sp.GetRequiredService<ISystemdNotifier>(), watchdog));
 
@@ -73,6 +74,8 @@ public static class AptP2PHost
 
         app.MapAptP2PDashboard();
         app.MapHealth();
+        NodeMetrics.Start(app.Services);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPeerProtocol();
         return app;
     }
