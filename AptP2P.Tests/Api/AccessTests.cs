@@ -20,6 +20,8 @@ public sealed class AccessTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [InlineData("PUT", "/api/settings")]
     [InlineData("DELETE", "/api/cache/0000000000000000000000000000000000000000000000000000000000000000")]
     [InlineData("GET", "/openapi/v1.json")]
+    [InlineData("GET", "/healthz")]
+    [InlineData("GET", "/metrics")]
     [InlineData("POST", "/hubs/stats/negotiate?negotiateVersion=1")]
     [InlineData("POST", "/_blazor/negotiate?negotiateVersion=1")]
     public async Task Others_get_403_from_every_door_of_the_node(string method, string path)

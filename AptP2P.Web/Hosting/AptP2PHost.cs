@@ -4,11 +4,13 @@ using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Node;
 using AptP2P.Web.Access;
 using AptP2P.Web.Dashboard;
+using AptP2P.Web.Operations;
 using AptP2P.Web.Peers;
 using AptP2P.Web.Proxy;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 
 namespace AptP2P.Web.Hosting;
@@ -28,7 +30,13 @@ public static class AptP2PHost
             // The web project's name, also when a test process hosts it: static web assets and Blazor are found by it.
             ApplicationName = typeof(AptP2PHost).Assembly.GetName().Name,
         });
+        AddSystemConfigFile(builder.Configuration);
         AddSettingsFile(builder.Configuration);
+        // Under systemd: READY/STOPPING notifications (Type=notify), journald-formatted logs, the watchdog; a no-op elsewhere.
+        builder.Services.AddSystemd();
+        NodeMetrics.AddTo(builder.Services);
+        if (SystemdHelpers.IsSystemdService() && SystemdWatchdog.IntervalFromEnvironment() is { } watchdog)
+            builder.Services.AddHostedService(sp => new SystemdWatchdog(sp.GetRequiredService<ISystemdNotifier>(), watchdog));
 
         // A stop (SIGTERM from systemd, Ctrl+C) gives open HTTP responses this long to finish before Kestrel cuts them; the
         // DHT's and the database's final saves then run on bounds of their own, so a stop under load ends within 5 s.
@@ -73,6 +81,9 @@ public static class AptP2PHost
         app.UseAuthorization();
 
         app.MapAptP2PDashboard();
+        app.MapHealth();
+        NodeMetrics.Start(app.Services);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPeerProtocol();
         return app;
     }
@@ -111,6 +122,34 @@ public static class AptP2PHost
         return context.Response.WriteAsync(
             $"400 Bad Request: method names are case-sensitive (RFC 9110 §9.1): {context.Request.Method} is not {HttpMethods.GetCanonicalizedValue(context.Request.Method)}\n",
             context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The administrator's file, <c>/etc/aptp2p/aptp2p.json</c> in the package (named by <c>APTP2P_CONFIG</c>, which the
+    /// systemd unit sets): over the built-in <c>appsettings.json</c>, under the settings form's <c>settings.json</c>, the
+    /// environment and the command line. Missing is fine (every key has a default); malformed stops the start with the reason.
+    /// </summary>
+    private static void AddSystemConfigFile(ConfigurationManager configuration)
+    {
+        var path = Environment.GetEnvironmentVariable("APTP2P_CONFIG");
+        if (string.IsNullOrWhiteSpace(path))
+            return;
+        var sources = ((IConfigurationBuilder)configuration).Sources;
+        var index = sources.ToList().FindLastIndex(s => s is EnvironmentVariablesConfigurationSource { Prefix: null or "" });
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory))
+            return;
+        var source = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = Path.GetFileName(path),
+            Optional = true,
+            ReloadOnChange = true,
+            FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(directory),
+        };
+        if (index < 0)
+            sources.Add(source);
+        else
+            sources.Insert(index, source);
     }
 
     /// <summary>

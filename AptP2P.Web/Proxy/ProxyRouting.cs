@@ -10,7 +10,7 @@ internal static class ProxyRouting
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {
         "~", "api", "hubs", "openapi", "_framework", "_blazor", "_content", "css", "js", "lib", "img",
-        "favicon.ico", "favicon.png", "robots.txt", "health",
+        "favicon.ico", "favicon.png", "robots.txt", "health", "healthz", "metrics",
         "transfers", "peers", "dht", "cache", "settings", "not-found", "error",
     };
 

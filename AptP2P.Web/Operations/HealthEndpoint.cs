@@ -1,0 +1,65 @@
+using AptP2P.Data;
+using AptP2P.Engine.Configuration;
+using Microsoft.EntityFrameworkCore;
+
+namespace AptP2P.Web.Operations;
+
+/// <summary>
+/// <c>GET /healthz</c>: 200 <c>ok</c> when the host is running, the database answers a query and the cache directory takes
+/// a file; 503 with the first reason otherwise. Cheap enough for apt's proxy helper to ask before every host it fetches from.
+/// </summary>
+public static class HealthEndpoint
+{
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/healthz", CheckAsync).ExcludeFromDescription();
+        return endpoints;
+    }
+
+    internal static async Task<IResult> CheckAsync(
+        IHostApplicationLifetime lifetime, IDbContextFactory<AptDb> dbFactory, DataDirectory directory, CancellationToken cancellationToken)
+    {
+        var reason = HostReason(lifetime) ?? await DatabaseReasonAsync(dbFactory, cancellationToken) ?? CacheReason(directory);
+        return reason is null
+            ? Results.Text("ok\n", "text/plain; charset=utf-8")
+            : Results.Text($"unhealthy: {reason}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static string? HostReason(IHostApplicationLifetime lifetime) =>
+        lifetime.ApplicationStopping.IsCancellationRequested ? "the node is stopping"
+        : !lifetime.ApplicationStarted.IsCancellationRequested ? "the node is starting"
+        : null;
+
+    private static async Task<string?> DatabaseReasonAsync(IDbContextFactory<AptDb> dbFactory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return $"the database does not answer ({ex.Message})";
+        }
+    }
+
+    /// <summary>Not created here: a cache directory that vanished under the node is a fault to report, not to paper over.</summary>
+    private static string? CacheReason(DataDirectory directory)
+    {
+        if (!Directory.Exists(directory.Cache))
+            return $"the cache directory {directory.Cache} is missing";
+        var probe = Path.Combine(directory.Cache, $".healthz.{Environment.ProcessId}.{Guid.NewGuid():N}");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"the cache directory {directory.Cache} takes no file ({ex.Message})";
+        }
+    }
+}
