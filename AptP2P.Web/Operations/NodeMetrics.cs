@@ -13,7 +13,7 @@ namespace AptP2P.Web.Operations;
 public sealed class NodeMetrics : IDisposable
 {
     public const string MeterName = "AptP2P";
-    private static int s_hosts;
+    private static int _hosts;
     private readonly Meter _meter;
     private readonly IStatisticsFeed _feed;
 
@@ -71,7 +71,7 @@ public sealed class NodeMetrics : IDisposable
     {
         // OpenTelemetry listens to meters by name across the whole process: a second host in one process (tests run many
         // nodes side by side) gets its own name, so each node's /metrics shows its own figures. The node alone is "AptP2P".
-        var host = Interlocked.Increment(ref s_hosts);
+        var host = Interlocked.Increment(ref _hosts);
         var name = new Name(host == 1 ? MeterName : $"{MeterName}.{host}");
         services.AddSingleton(name);
         services.AddSingleton<NodeMetrics>();
