@@ -113,36 +113,10 @@ public sealed partial class MirrorClient : IDisposable
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
             or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var endpoint = context.DnsEndPoint;
-        var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(endpoint.Host, cancellationToken);
-        if (addresses.Any(a => _policy.Node.IsThisNode(a, endpoint.Port)))
-            throw new RefusedTargetException($"{endpoint.Host}:{endpoint.Port} is this node's own port");
-
-        Exception? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(address, endpoint.Port, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException ex)
-            {
-                socket.Dispose();
-                last = ex;
-            }
-        }
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
-    }
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        new NetworkStream(await MirrorConnector.ConnectAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, _policy.Node, cancellationToken), ownsSocket: true);
 
     public void Dispose() => _invoker.Dispose();
-
-    private sealed class RefusedTargetException(string message) : Exception(message);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Following {Status} redirect from {From} to {To}")]
     private partial void LogRedirect(Uri from, Uri to, int status);

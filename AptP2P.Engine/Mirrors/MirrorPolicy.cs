@@ -42,18 +42,22 @@ public sealed class MirrorPolicy(IOptionsMonitor<AptP2POptions> options, NodeEnd
     /// <summary><c>host</c> matches any port; <c>host:port</c> that port only; <c>*.example.org</c> any subdomain.</summary>
     public static bool Matches(string pattern, string host, int port)
     {
-        var patternHost = pattern.ToLowerInvariant();
-        int? patternPort = null;
-        var colon = patternHost.LastIndexOf(':');
-        if (colon > 0 && !patternHost.EndsWith(']') && int.TryParse(patternHost.AsSpan(colon + 1), out var p))
-        {
-            patternPort = p;
-            patternHost = patternHost[..colon];
-        }
+        var (patternHost, patternPort) = Split(pattern.ToLowerInvariant());
         if (patternPort is { } only && only != port)
             return false;
         if (patternHost.StartsWith("*.", StringComparison.Ordinal))
             return host.EndsWith(patternHost[1..], StringComparison.Ordinal) && host.Length > patternHost.Length - 1;
         return patternHost == host;
+    }
+
+    /// <summary>True when the pattern is <c>host:port</c>, not a bare host (which matches any port).</summary>
+    public static bool NamesPort(string pattern) => Split(pattern).Port is not null;
+
+    private static (string Host, int? Port) Split(string pattern)
+    {
+        var colon = pattern.LastIndexOf(':');
+        return colon > 0 && !pattern.EndsWith(']') && int.TryParse(pattern.AsSpan(colon + 1), out var port)
+            ? (pattern[..colon], port)
+            : (pattern, null);
     }
 }

@@ -51,13 +51,7 @@ internal sealed partial class ConnectTunnel(
     /// </summary>
     internal static bool IsListed(IEnumerable<string> patterns, string host, int port) =>
         ConfigurationList.Split(patterns).Any(pattern =>
-            MirrorPolicy.Matches(pattern, host, port) && (HasPort(pattern) || port == MirrorUrl.HttpsPort));
-
-    private static bool HasPort(string pattern)
-    {
-        var colon = pattern.LastIndexOf(':');
-        return colon > 0 && !pattern.EndsWith(']') && int.TryParse(pattern.AsSpan(colon + 1), out _);
-    }
+            MirrorPolicy.Matches(pattern, host, port) && (MirrorPolicy.NamesPort(pattern) || port == MirrorUrl.HttpsPort));
 
     private bool IsAllowed(ConnectionContext connection, string host, int port) =>
         access.IsAllowed((connection.RemoteEndPoint as IPEndPoint)?.Address)
@@ -182,25 +176,11 @@ internal sealed partial class ConnectTunnel(
         timeout.CancelAfter(TimeSpan.FromSeconds(options.CurrentValue.Mirror.ConnectTimeoutSeconds));
         try
         {
-            var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, timeout.Token);
-            if (addresses.Any(a => node.IsThisNode(a, port)))
-                return (null, "the target is this node's own port");
-            var problem = "no address";
-            foreach (var address in addresses)
-            {
-                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(address, port, timeout.Token);
-                    return (socket, null);
-                }
-                catch (SocketException ex)
-                {
-                    socket.Dispose();
-                    problem = ex.Message;
-                }
-            }
-            return (null, problem);
+            return (await MirrorConnector.ConnectAsync(host, port, node, timeout.Token), null);
+        }
+        catch (RefusedTargetException)
+        {
+            return (null, "the target is this node's own port");
         }
         catch (SocketException ex)
         {
