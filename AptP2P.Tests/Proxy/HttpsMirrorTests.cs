@@ -89,7 +89,9 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
 
         Assert.Equal(502, response.Status);
         Assert.Contains($"TLS with https://{_mirror.HostPort} failed", response.BodyText, StringComparison.Ordinal);
-        Assert.Contains(node.Output, l => l.Contains("TLS with", StringComparison.Ordinal) && l.Contains("502", StringComparison.Ordinal));
+        // The log line is read from the node's output, which may reach the test a moment after the answer.
+        var logged = await node.WaitForOutputAsync($"TLS with https://{_mirror.HostPort} failed", TimeSpan.FromSeconds(10), Ct);
+        Assert.Contains("502", logged, StringComparison.Ordinal);
         Assert.Empty(_mirror.ReadAccessLog());
     }
 
@@ -112,7 +114,7 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
 
         // apt update ends 0 with a warning for an index it could not fetch; the warning is what the user sees.
         Assert.Contains($"W: Failed to fetch {apt.BaseUris[0]}dists/{fixture.Repository.Suite}/InRelease  502  Bad Gateway", result.Output, StringComparison.Ordinal);
-        var logged = Assert.Single(node.Matching($"TLS with https://{mirror.HostPort} failed").Take(1));
+        var logged = await node.WaitForOutputAsync($"TLS with https://{mirror.HostPort} failed", TimeSpan.FromSeconds(10), Ct);
         Assert.Contains(kind == ServerCertificateKind.WrongName ? "RemoteCertificateNameMismatch" : "NotTimeValid", logged, StringComparison.Ordinal);
         Assert.Empty(mirror.ReadAccessLog());
     }
@@ -169,7 +171,7 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
         var hello = fixture.Repository.Package("hello");
         AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(hello.PoolPath), tunnelled.ArchivePathOf(hello));
         Assert.Contains(_mirror.ReadAccessLog(), e => e.Path.EndsWith(hello.PoolPath, StringComparison.Ordinal));
-        Assert.Contains(node.Output, l => l.Contains($"CONNECT tunnel from", StringComparison.Ordinal) && l.Contains($"127.0.0.1:{_mirror.Port}", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{_mirror.Port}", await node.WaitForOutputAsync("CONNECT tunnel from", TimeSpan.FromSeconds(10), Ct), StringComparison.Ordinal);
         using var http = new HttpClient { BaseAddress = node.BaseUri };
         using var cached = await http.GetAsync(new Uri($"/api/cache/{hello.Sha256}", UriKind.Relative), Ct);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, cached.StatusCode);
@@ -177,7 +179,7 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
         using var refused = fixture.CreateClient(new Uri($"https://localhost:{_mirror.Port}/"), throughProxy);
         var result = await refused.UpdateAsync(Ct);
         Assert.Contains("403", result.Output, StringComparison.Ordinal);
-        Assert.Contains(node.Output, l => l.Contains("Refused CONNECT localhost:", StringComparison.Ordinal));
+        await node.WaitForOutputAsync("Refused CONNECT localhost:", TimeSpan.FromSeconds(10), Ct);
     }
 
     [Fact]
