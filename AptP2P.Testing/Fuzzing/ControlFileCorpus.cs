@@ -39,6 +39,11 @@ public static class ControlFileCorpus
         "pool/./x/../y.deb"u8.ToArray(),
         "Sat, 31 Feb 2024 25:61:61 +9999"u8.ToArray(),
         "Mon, 01 Jan 0001 00:00:00 UTC"u8.ToArray(),
+        // Dates at the edges of what the date parser accepts: zones a minute past fourteen hours, the last and first years.
+        "Sat, 10 Feb 2024 09:44:34 +1459"u8.ToArray(),
+        "Fri, 31 Dec 9998 23:59:59 -14:30"u8.ToArray(),
+        "Mon, 01 Jan 1900 00:00 +1400"u8.ToArray(),
+        "Tue, 29 Feb 2100 12:00:00 GMT"u8.ToArray(),
         [0xC3, 0x28, 0xED, 0xA0, 0x80, 0xFF, 0xFE],
     ];
 
@@ -180,9 +185,16 @@ public static class ControlFileCorpus
 
     private static void ReplaceValue(List<byte> line, byte[] value, Random random)
     {
-        // After the colon of a field, or at a word of a checksum line.
+        // The whole value of a field, or one word of a checksum line.
         var colon = line.IndexOf((byte)':');
-        var start = colon >= 0 && random.Next(2) == 0 ? colon + 1 : line.LastIndexOf((byte)' ', line.Count - 1, line.Count - (colon + 1)) + 1;
+        if (colon >= 0 && random.Next(2) == 0)
+        {
+            line.RemoveRange(colon + 1, line.Count - colon - 1);
+            line.Add((byte)' ');
+            line.AddRange(value);
+            return;
+        }
+        var start = line.LastIndexOf((byte)' ', line.Count - 1, line.Count - (colon + 1)) + 1;
         if (start < 0 || start > line.Count)
             start = line.Count;
         var end = line.IndexOf((byte)' ', Math.Min(start + 1, line.Count));

@@ -37,8 +37,13 @@ public static class ControlFileFuzzer
 
     /// <param name="inputs">How many mutated files to read.</param>
     /// <param name="seed">The seed of the mutations: the same seed reads the same files.</param>
-    public static ControlFileFuzzTally Run(ControlFileKind kind, int inputs, int seed)
+    /// <param name="read">
+    /// How to open a file; <see cref="MetadataReader.Read(MetadataFileInfo, Stream, CancellationToken)"/> when null. Tests pass
+    /// the reader with tiny buffers, so that every line is delivered in pieces.
+    /// </param>
+    public static ControlFileFuzzTally Run(ControlFileKind kind, int inputs, int seed, Func<MetadataFileInfo, Stream, MetadataReadResult>? read = null)
     {
+        read ??= (info, stream) => MetadataReader.Read(info, stream);
         var seeds = ControlFileCorpus.Seeds(kind);
         var random = new Random(seed);
         var failures = new List<ControlFileFuzzFailure>();
@@ -60,7 +65,7 @@ public static class ControlFileFuzzer
             inputBytes += input.Length;
 
             var started = Stopwatch.GetTimestamp();
-            var problem = Read(path, input, out var stats, out var count);
+            var problem = Read(read, path, input, out var stats, out var count);
             var elapsed = Stopwatch.GetElapsedTime(started);
             slowest = elapsed > slowest ? elapsed : slowest;
             if (problem is not null)
@@ -79,14 +84,14 @@ public static class ControlFileFuzzer
     }
 
     /// <returns>null when the reader kept its contract, else what went wrong.</returns>
-    private static string? Read(string path, byte[] input, out ParseStats? stats, out int count)
+    private static string? Read(Func<MetadataFileInfo, Stream, MetadataReadResult> read, string path, byte[] input, out ParseStats? stats, out int count)
     {
         stats = null;
         count = 0;
         var info = MetadataFile.Classify(path) ?? throw new ArgumentException($"{path} is not metadata.", nameof(path));
         try
         {
-            using var result = MetadataReader.Read(info, new MemoryStream(input, writable: false));
+            using var result = read(info, new MemoryStream(input, writable: false));
             foreach (var entry in result.Entries)
             {
                 count++;
