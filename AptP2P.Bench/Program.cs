@@ -5,6 +5,7 @@ using AptP2P.Testing.Apt;
 // dotnet run -c Release --project AptP2P.Bench -- proxy coldfiles   (diagnosis: what a cold cache adds per file, curl vs nginx)
 // dotnet run -c Release --project AptP2P.Bench -- swarm      (all issue-4 figures)
 // dotnet run -c Release --project AptP2P.Bench -- metadata   (parse rates of the metadata readers alone)
+// dotnet run -c Release --project AptP2P.Bench -- fuzz [krpc] [control]   (issue-10 fuzzing at scale; both when none given)
 var command = args.Length > 0 ? args[0] : "proxy";
 switch (command)
 {
@@ -17,7 +18,9 @@ switch (command)
     case "metadata":
         MetadataBenchmark.Run(Console.Out);
         return 0;
+    case "fuzz":
+        return await FuzzBenchmark.RunAsync(Console.Out, args.Skip(1).ToArray()) ? 0 : 1;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}'; use: proxy [apt|latency|bigfile|smallfiles|index|coldfiles]..., swarm [pieces|install]..., metadata");
+        Console.Error.WriteLine($"unknown benchmark '{command}'; use: proxy [apt|latency|bigfile|smallfiles|index|coldfiles]..., swarm [pieces|install]..., metadata, fuzz [krpc|control]...");
         return 2;
 }

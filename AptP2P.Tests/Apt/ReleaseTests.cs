@@ -91,6 +91,25 @@ public sealed class ReleaseTests
     }
 
     [Fact]
+    public void A_Release_dated_with_an_offset_past_fourteen_hours_reads_without_the_date()
+    {
+        // Found by the control-file fuzzer: DateTimeOffset threw out of the reader for "+1459".
+        var text = "Suite: stable\nDate: Sat, 10 Feb 2024 09:44:34 +1459\nValid-Until: Fri, 31 Dec 9998 23:59:59 -14:30\n";
+
+        (var result, _) = Read($"{Suite}/Release", text);
+
+        Assert.Equal(new ReleaseInfo(null, null, "stable", null, false), result.Release);
+    }
+
+    [Theory]
+    [InlineData("Sat, 10 Feb 2024 09:44:34 +1400", 14)]
+    [InlineData("Sat, 10 Feb 2024 09:44:34 -1400", -14)]
+    public void Offsets_of_exactly_fourteen_hours_are_dates(string text, int hours)
+    {
+        Assert.Equal(TimeSpan.FromHours(hours), Rfc2822Date.Parse(System.Text.Encoding.ASCII.GetBytes(text))?.Offset);
+    }
+
+    [Fact]
     public void A_Release_without_dates_or_hashes_yields_an_empty_header()
     {
         (var result, var entries) = Read($"{Suite}/main/binary-amd64/Release", "Archive: stable\nOrigin: Debian\nComponent: main\nArchitecture: amd64\n");
@@ -121,6 +140,8 @@ public sealed class ReleaseTests
     [InlineData("Sat, 10 Feb 2024 09:44:34 CEST")]
     [InlineData("Sat, 10 Feb 24 09:44:34 UTC")]
     [InlineData("2024-02-10T09:44:34Z")]
+    [InlineData("Sat, 10 Feb 2024 09:44:34 +1459")]
+    [InlineData("Sat, 10 Feb 2024 09:44:34 -14:01")]
     public void Unparseable_dates_are_null(string text)
     {
         Assert.Null(Rfc2822Date.Parse(System.Text.Encoding.UTF8.GetBytes(text)));

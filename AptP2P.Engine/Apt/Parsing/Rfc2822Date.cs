@@ -70,7 +70,9 @@ internal static class Rfc2822Date
         var digits = text.Length == 6 && text[3] == ':' ? text.Remove(3, 1) : text;
         if (digits.Length != 5 || digits[0] is not ('+' or '-')
             || !TryParseNumber(digits[1..3], 2, 2, out var hours) || hours > 14
-            || !TryParseNumber(digits[3..], 2, 2, out var minutes) || minutes >= 60)
+            || !TryParseNumber(digits[3..], 2, 2, out var minutes) || minutes >= 60
+            // DateTimeOffset refuses anything past fourteen hours and would throw: "+1459" is no date, not a crash.
+            || (hours * 60) + minutes > 14 * 60)
         {
             return false;
         }
