@@ -116,5 +116,5 @@ public sealed partial class DhtNode
 
     /// <summary>Every response tells the requester how we saw it (BEP 42's <c>ip</c>).</summary>
     private void Respond(KrpcQuery query, IPEndPoint source, KrpcResponse response) =>
-        SendMessage(response with { RequesterAddress = source }, source);
+        SendMessage(LanScope.ForRecipient(response, source) with { RequesterAddress = source }, source);
 }

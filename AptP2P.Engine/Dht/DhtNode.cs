@@ -139,6 +139,8 @@ public sealed partial class DhtNode : IAsyncDisposable
         }
         _counters.ResponsesIn++;
         _rtt.Add(query.Rtt);
+        // A public node's word about LAN addresses is a poisoning attempt or noise: it cannot know our LAN.
+        response = LanScope.FromSender(response, source);
         _table.Observe(new NodeContact(response.SenderId, source), responded: true, query.Rtt, out var stale);
         if (stale is not null)
             Ping(stale.EndPoint, stale.Id);

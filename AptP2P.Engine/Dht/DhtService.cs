@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht.Persistence;
 using AptP2P.Engine.Dht.Transport;
+using AptP2P.Engine.Discovery;
 using AptP2P.Engine.Node;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ namespace AptP2P.Engine.Dht;
 public sealed partial class DhtService(
     IOptionsMonitor<DhtOptions> options,
     IOptions<AptP2POptions> node,
+    IOptionsMonitor<DiscoveryOptions> discovery,
     NodeEndpoints endpoints,
     DhtStateStore store,
     TimeProvider time,
@@ -29,6 +31,7 @@ public sealed partial class DhtService(
     private readonly TaskCompletionSource<DhtNode> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private DhtNode? _node;
+    private LanOnlyTransport? _transport;
     private Task _background = Task.CompletedTask;
     private int _disposed;
     private IDisposable? _optionsChanged;
@@ -41,7 +44,10 @@ public sealed partial class DhtService(
         var settings = options.CurrentValue;
         var address = IPAddress.TryParse(node.Value.BindAddress, out var parsed) && parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
             ? parsed : IPAddress.Any;
-        var transport = new UdpDhtTransport(new IPEndPoint(address, node.Value.Port), loggers.CreateLogger<UdpDhtTransport>());
+        var transport = new LanOnlyTransport(
+            new UdpDhtTransport(new IPEndPoint(address, node.Value.Port), loggers.CreateLogger<UdpDhtTransport>()),
+            () => !discovery.CurrentValue.PublicDht);
+        _transport = transport;
         var saved = await store.LoadAsync(cancellationToken);
         var dht = new DhtNode(transport, settings, time, loggers.CreateLogger<DhtNode>(), saved.Id);
         foreach (var (contact, lastSeen) in saved.Nodes)
@@ -107,8 +113,18 @@ public sealed partial class DhtService(
         }
     }
 
-    private Task<IReadOnlyList<IPEndPoint>> ResolveRoutersAsync(CancellationToken cancellationToken) =>
-        BootstrapEndpoint.ResolveAsync(options.CurrentValue.BootstrapNodes, ResolveTimeout, cancellationToken);
+    /// <summary>Datagrams the DHT did not send because they were for the public network while <c>PublicDht</c> is off.</summary>
+    public long BlockedOutgoing => _transport?.Blocked ?? 0;
+
+    private async Task<IReadOnlyList<IPEndPoint>> ResolveRoutersAsync(CancellationToken cancellationToken)
+    {
+        var publicDht = discovery.CurrentValue.PublicDht;
+        // A LAN-only swarm bootstraps from LAN routers only (local discovery does the rest), and does not even ask DNS for
+        // the public ones.
+        var entries = publicDht ? options.CurrentValue.BootstrapNodes : options.CurrentValue.BootstrapNodes.Except(DhtOptions.PublicRouters);
+        var routers = await BootstrapEndpoint.ResolveAsync(entries, ResolveTimeout, cancellationToken);
+        return publicDht ? routers : [.. routers.Where(AddressScope.IsLan)];
+    }
 
     private async Task PersistAsync(DhtNode dht, CancellationToken cancellationToken)
     {

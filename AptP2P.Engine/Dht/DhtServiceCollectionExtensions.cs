@@ -1,5 +1,6 @@
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht.Persistence;
+using AptP2P.Engine.Discovery;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,8 +27,19 @@ public static class DhtServiceCollectionExtensions
 
         services.AddSingleton<DhtStateStore>();
         services.AddSingleton<DhtService>();
-        services.AddSingleton<IDht>(sp => sp.GetRequiredService<DhtService>());
         services.AddHostedService(sp => sp.GetRequiredService<DhtService>());
+
+        // Local discovery (docs/PROTOCOL-LAN.md): after the DHT, whose node id and socket it uses.
+        services.AddOptions<DiscoveryOptions>()
+            .Bind(configuration.GetSection(DiscoveryOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<LanDirectory>();
+        services.AddSingleton<SwarmMembership>();
+        services.AddSingleton<LanDiscoveryService>();
+        services.AddHostedService(sp => sp.GetRequiredService<LanDiscoveryService>());
+        services.AddSingleton<LanFirstDht>();
+        services.AddSingleton<IDht>(sp => sp.GetRequiredService<LanFirstDht>());
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Discovery;
 using Microsoft.Extensions.Options;
 
 namespace AptP2P.Engine.Peers;
@@ -37,9 +38,11 @@ public sealed class PeerClient : IDisposable
     public static readonly TimeSpan HeadersTimeout = TimeSpan.FromSeconds(3);
 
     private readonly HttpMessageInvoker _invoker;
+    private readonly SwarmMembership? _membership;
 
-    public PeerClient(IOptions<PeerOptions> options)
+    public PeerClient(IOptions<PeerOptions> options, SwarmMembership? membership = null)
     {
+        _membership = membership;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -97,6 +100,8 @@ public sealed class PeerClient : IDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(HeadersTimeout);
+        if (_membership?.Proof() is { } proof)
+            request.Headers.TryAddWithoutValidation(SwarmKey.HeaderName, proof);
         try
         {
             return (await _invoker.SendAsync(request, timeout.Token), null);

@@ -31,6 +31,7 @@ public sealed class DailyTraffic(TimeProvider time)
                     CacheMisses = 0,
                     BytesFromMirror = 0,
                     BytesFromPeers = 0,
+                    BytesFromLanPeers = 0,
                     BytesFromCache = 0,
                     BytesToClients = 0,
                     BytesUploaded = 0,
@@ -71,5 +72,8 @@ public sealed class DailyTraffic(TimeProvider time)
         later.HashMismatches - earlier.HashMismatches,
         later.BadPieces - earlier.BadPieces,
         later.RefusedRequests - earlier.RefusedRequests,
-        earlier.Since);
+        earlier.Since)
+    {
+        BytesFromLanPeers = later.BytesFromLanPeers - earlier.BytesFromLanPeers,
+    };
 }

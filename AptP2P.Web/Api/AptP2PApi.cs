@@ -12,6 +12,7 @@ public static class AptP2PApi
         api.MapArchivesApi();
         api.MapSettingsApi();
         api.MapDhtApi();
+        api.MapDiscoveryApi();
         return endpoints;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
+using AptP2P.Engine.Discovery;
 using AptP2P.Engine.Peers;
 using AptP2P.Engine.Pieces;
 using AptP2P.Engine.Stats;
@@ -16,9 +17,19 @@ internal static partial class PeerEndpoints
 {
     public static IEndpointRouteBuilder MapPeerProtocol(this IEndpointRouteBuilder routes)
     {
-        routes.MapMethods("/~/{sha256}", ["GET", "HEAD"], ServeFileAsync);
-        routes.MapMethods("/~/{sha256}/pieces", ["GET", "HEAD"], ServePieceListAsync);
-        routes.Map("/~/{**rest}", (HttpContext context) => Refuse(context, StatusCodes.Status405MethodNotAllowed, "the peer protocol answers GET and HEAD of /~/<sha256> and /~/<sha256>/pieces"));
+        // A closed swarm (AptP2P:Discovery:SwarmKey) serves only the peers that prove the key, before anything else is looked at.
+        var peers = routes.MapGroup("/~").AddEndpointFilter(async (invocation, next) =>
+        {
+            var context = invocation.HttpContext;
+            var membership = context.RequestServices.GetRequiredService<SwarmMembership>();
+            if (membership.Admits(context.Request.Headers[SwarmKey.HeaderName]))
+                return await next(invocation);
+            await Refuse(context, StatusCodes.Status403Forbidden, "this node serves only the nodes of its swarm (no valid AptP2P-Swarm proof)");
+            return Results.Empty;
+        });
+        peers.MapMethods("/{sha256}", ["GET", "HEAD"], ServeFileAsync);
+        peers.MapMethods("/{sha256}/pieces", ["GET", "HEAD"], ServePieceListAsync);
+        peers.Map("/{**rest}", (HttpContext context) => Refuse(context, StatusCodes.Status405MethodNotAllowed, "the peer protocol answers GET and HEAD of /~/<sha256> and /~/<sha256>/pieces"));
         return routes;
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
 using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Discovery;
 using AptP2P.Engine.Peers;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers.Bodies;
@@ -22,7 +23,8 @@ public sealed partial class PeerSource(
     BodyReader bodies,
     IOptionsMonitor<PeerOptions> options,
     TimeProvider time,
-    ILogger<PeerSource> logger)
+    ILogger<PeerSource> logger,
+    LanDirectory? lanPeers = null)
 {
     /// <summary>A peer silent this long in the middle of a piece is given up for that piece.</summary>
     private static readonly TimeSpan PeerStall = TimeSpan.FromSeconds(3);
@@ -154,7 +156,7 @@ public sealed partial class PeerSource(
             completed = true;
             scores.RecordDownload(peer, length, time.GetElapsedTime(started));
             if (fresh)
-                statistics.AddPeerBytes(length);
+                statistics.AddPeerBytes(length, fromLan: lanPeers?.Contains(peer) == true || AddressScope.IsLan(peer.Address));
             return fresh ? PieceOutcome.Done : PieceOutcome.Lost;
         }
         finally

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using AptP2P.Testing.Apt;
+using AptP2P.Testing.Mirrors;
+using AptP2P.Testing.Network;
+using AptP2P.Testing.Nodes;
+using AptP2P.Testing.Repositories;
+using AptP2P.Tests.Fixtures;
+using AptP2P.Tests.Proxy;
+
+namespace AptP2P.Tests.Network;
+
+/// <summary>
+/// Real machines on a real LAN (network namespaces on a bridge), each node on its default port 9977 with NO bootstrap node and
+/// its own real apt-get: local discovery alone makes them one swarm; the modes (LAN-only, a swarm key) hold on the wire.
+/// </summary>
+[Collection(MirrorCollection.Name)]
+public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly string[] InstallSet = ["hello", "figlet", "tree", "fortune-mod", DebianRepository.BigPackageName];
+    private static readonly TimeSpan FindWithin = TimeSpan.FromSeconds(10);
+
+    private VirtualLan _lan = null!;
+    private NginxMirror _mirror = null!;
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public async ValueTask InitializeAsync()
+    {
+        _lan = await VirtualLan.CreateAsync(Ct);
+        _mirror = new NginxMirror(fixture.Repository.Root) { ListenAddress = _lan.HostAddress };
+        await _mirror.StartAsync(Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        foreach (var owned in Enumerable.Reverse(_owned))
+            await owned.DisposeAsync();
+        await _mirror.DisposeAsync();
+        await _lan.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Three_machines_with_no_configuration_find_each_other_and_share_without_the_mirror()
+    {
+        var a = await _lan.AddMachineAsync(Ct);
+        var b = await _lan.AddMachineAsync(Ct);
+        var c = await _lan.AddMachineAsync(Ct);
+        var nodeA = await StartAsync(a, []);
+        var startedB = Stopwatch.StartNew();
+        var nodeB = await StartAsync(b, []);
+        await WaitUntilKnowsAsync(nodeA, b, FindWithin - startedB.Elapsed);
+        await WaitUntilKnowsAsync(nodeB, a, FindWithin - startedB.Elapsed);
+        TestContext.Current.TestOutputHelper?.WriteLine($"A and B know each other {startedB.Elapsed.TotalMilliseconds:0} ms after B's start began");
+        var nodeC = await StartAsync(c, []);
+        await WaitUntilKnowsAsync(nodeC, a, FindWithin);
+        await WaitUntilKnowsAsync(nodeC, b, FindWithin);
+
+        using var aptA = a.CreateAptClient(fixture.Repository, _mirror.HostPort);
+        AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
+        AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
+        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", HashesOf(aptA), TimeSpan.FromSeconds(30), Ct);
+        _mirror.ClearAccessLog();
+
+        using var aptB = b.CreateAptClient(fixture.Repository, _mirror.HostPort);
+        AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
+        AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
+        AssertNoPoolRequests(nodeB);
+        AssertSameFiles(aptB);
+        using (var stats = JsonDocument.Parse(await _http.GetStringAsync(new Uri(nodeB.BaseUri, "api/stats"), Ct)))
+        {
+            var traffic = stats.RootElement.GetProperty("total");
+            Assert.True(traffic.GetProperty("bytesFromLanPeers").GetInt64() > 0, traffic.GetRawText());
+            Assert.Equal(traffic.GetProperty("bytesFromPeers").GetInt64(), traffic.GetProperty("bytesFromLanPeers").GetInt64());
+        }
+
+        // The mirror gone: C has read the indexes, and gets every package from the LAN.
+        using var aptC = c.CreateAptClient(fixture.Repository, _mirror.HostPort);
+        AssertSucceeded(await aptC.UpdateAsync(Ct), nodeC);
+        await _mirror.StopAsync(Ct);
+        AssertSucceeded(await aptC.InstallDownloadOnlyAsync(InstallSet), nodeC);
+        AssertSameFiles(aptC);
+
+        foreach (var machine in new[] { a, b, c })
+            Assert.Equal(0, (await machine.ReadOutsideTrafficAsync(Ct)).Packets);
+    }
+
+    [Fact]
+    public async Task With_the_public_dht_off_no_datagram_leaves_the_lan_while_a_node_with_it_on_does_send()
+    {
+        const string Outside = "AptP2P:Dht:BootstrapNodes:0=198.51.100.7:6881";
+        var lanOnly = await _lan.AddMachineAsync(Ct);
+        var open = await _lan.AddMachineAsync(Ct);
+        var lanOnlyNode = await StartAsync(lanOnly, [Outside, "AptP2P:Discovery:PublicDht=false"]);
+        var openNode = await StartAsync(open, [Outside]);
+        await WaitUntilKnowsAsync(lanOnlyNode, open, FindWithin);
+        await WaitUntilKnowsAsync(openNode, lanOnly, FindWithin);
+
+        // The open node's bootstrap goes out (the fence stops and counts it): the check below can see a leak.
+        var deadline = Stopwatch.StartNew();
+        while ((await open.ReadOutsideTrafficAsync(Ct)).Packets == 0 && deadline.Elapsed < TimeSpan.FromSeconds(15))
+            await Task.Delay(200, Ct);
+        var openOutside = await open.ReadOutsideTrafficAsync(Ct);
+        Assert.True(openOutside.Packets > 0, $"the node with the public DHT on sent nothing outside: {openOutside}\n{openNode}");
+        Assert.Contains(IPAddress.Parse("198.51.100.7"), openOutside.Destinations);
+
+        var discovery = await DiscoveryOfAsync(lanOnlyNode);
+        Assert.False(discovery.GetProperty("publicDht").GetBoolean());
+        Assert.Equal(0, (await lanOnly.ReadOutsideTrafficAsync(Ct)).Packets);
+    }
+
+    [Fact]
+    public async Task Nodes_with_a_swarm_key_hear_and_serve_only_each_other()
+    {
+        const string Key = "AptP2P:Discovery:SwarmKey=lab-42 correct horse";
+        var a = await _lan.AddMachineAsync(Ct);
+        var b = await _lan.AddMachineAsync(Ct);
+        var stranger = await _lan.AddMachineAsync(Ct);
+        var nodeA = await StartAsync(a, [Key]);
+        var nodeB = await StartAsync(b, [Key]);
+        var strangerNode = await StartAsync(stranger, []);
+        await WaitUntilKnowsAsync(nodeA, b, FindWithin);
+        await WaitUntilKnowsAsync(nodeB, a, FindWithin);
+
+        using var aptA = a.CreateAptClient(fixture.Repository, _mirror.HostPort);
+        AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
+        AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
+        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", HashesOf(aptA), TimeSpan.FromSeconds(30), Ct);
+        _mirror.ClearAccessLog();
+        using var aptB = b.CreateAptClient(fixture.Repository, _mirror.HostPort);
+        AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
+        AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
+        AssertNoPoolRequests(nodeB);
+
+        // The stranger heard both and took neither; they ignored it; a peer request without the proof is refused.
+        foreach (var (node, machine) in new[] { (nodeA, stranger), (nodeB, stranger), (strangerNode, a), (strangerNode, b) })
+            Assert.DoesNotContain(PeersOf(await DiscoveryOfAsync(node)), p => p.StartsWith(machine.Address + ":", StringComparison.Ordinal));
+        var heard = await DiscoveryOfAsync(strangerNode);
+        Assert.True(heard.GetProperty("packets").GetProperty("otherSwarm").GetInt64() > 0, heard.GetRawText());
+        Assert.True((await DiscoveryOfAsync(nodeA)).GetProperty("packets").GetProperty("otherSwarm").GetInt64() > 0);
+        var big = fixture.Repository.BigPackage;
+        using (var refused = await _http.GetAsync(new Uri(nodeA.BaseUri, $"~/{big.Sha256}"), Ct))
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+        _mirror.ClearAccessLog();
+        using var aptStranger = stranger.CreateAptClient(fixture.Repository, _mirror.HostPort);
+        AssertSucceeded(await aptStranger.UpdateAsync(Ct), strangerNode);
+        AssertSucceeded(await aptStranger.InstallDownloadOnlyAsync(InstallSet), strangerNode);
+        var fromMirror = _mirror.ReadAccessLog().Count(e => e.Path.Contains("/pool/", StringComparison.Ordinal));
+        Assert.True(fromMirror >= InstallSet.Length, $"the stranger got packages from the swarm: only {fromMirror} pool requests at the mirror\n{strangerNode}");
+    }
+
+    private async Task<NodeProcess> StartAsync(LanMachine machine, string[] settings)
+    {
+        var node = await machine.StartNodeAsync(settings, cancellationToken: Ct);
+        _owned.Add(node);
+        return node;
+    }
+
+    private async Task<JsonElement> DiscoveryOfAsync(NodeProcess node)
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node.BaseUri, "api/discovery"), Ct));
+        return document.RootElement.Clone();
+    }
+
+    private static List<string> PeersOf(JsonElement discovery) =>
+        [.. discovery.GetProperty("peers").EnumerateArray().Select(p => p.GetProperty("endPoint").GetString()!)];
+
+    /// <summary>Polls <c>/api/discovery</c> until <paramref name="node"/> lists <paramref name="other"/>'s node as a LAN peer.</summary>
+    private async Task WaitUntilKnowsAsync(NodeProcess node, LanMachine other, TimeSpan within)
+    {
+        var expected = $"{other.Address}:{LanMachine.NodePort}";
+        var waited = Stopwatch.StartNew();
+        JsonElement discovery;
+        while (!PeersOf(discovery = await DiscoveryOfAsync(node)).Contains(expected))
+        {
+            Assert.True(waited.Elapsed < within, $"{node.BaseUri} did not hear {expected} within {within.TotalSeconds:0.0} s: {discovery.GetRawText()}\n{node}");
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    private void AssertNoPoolRequests(NodeProcess node)
+    {
+        var fromMirror = _mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
+        Assert.True(fromMirror.Count == 0, $"the mirror was asked for {string.Join(", ", fromMirror)}:\n{node}");
+    }
+
+    private void AssertSameFiles(AptClient apt)
+    {
+        foreach (var name in InstallSet)
+        {
+            var package = fixture.Repository.Package(name);
+            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(package.PoolPath), apt.ArchivePathOf(package));
+        }
+    }
+
+    private static List<string> HashesOf(AptClient apt) =>
+        [.. Directory.GetFiles(apt.ArchivesDirectory, "*.deb").Select(AptThroughProxyTests.Sha256Of)];
+
+    private static void AssertSucceeded(AptResult result, NodeProcess node) =>
+        Assert.True(result.Succeeded, $"apt-get failed: {result}\n{node}");
+}
