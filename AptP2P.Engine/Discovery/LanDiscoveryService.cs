@@ -1,4 +1,5 @@
 using System.Net;
+using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Node;
 using Microsoft.Extensions.Hosting;
@@ -26,6 +27,7 @@ public sealed record DiscoveryStatus(
 public sealed partial class LanDiscoveryService(
     IOptionsMonitor<DiscoveryOptions> options,
     LanDirectory directory,
+    IOptions<AptP2POptions> node,
     DhtService dht,
     NodeEndpoints endpoints,
     TimeProvider time,
@@ -93,7 +95,8 @@ public sealed partial class LanDiscoveryService(
                 LogOff();
                 return;
             }
-            var channel = new UdpLanChannel(settings.Port, loggers.CreateLogger<UdpLanChannel>());
+            var bound = IPAddress.TryParse(node.Value.BindAddress, out var address) ? address : null;
+            var channel = new UdpLanChannel(settings.Port, bound, loggers.CreateLogger<UdpLanChannel>());
             var discovery = new LanDiscovery(channel, directory, settings, () => dht.Node?.Id ?? default, () => endpoints.HttpPort,
                 time, loggers.CreateLogger<LanDiscovery>(), AddContact);
             discovery.Start();

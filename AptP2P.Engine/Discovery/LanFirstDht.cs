@@ -166,7 +166,9 @@ public sealed partial class LanFirstDht(DhtService dht, LanDirectory lan, IOptio
         timeout.CancelAfter(LanQueryTimeout);
         try
         {
-            return await node.QueryAsync(query, replica.EndPoint, replica.Id, timeout.Token);
+            // No expected id: a LAN peer that does not answer here must not cost its entry in the routing table, which may
+            // know the same node at another address.
+            return await node.QueryAsync(query, replica.EndPoint, expectedId: null, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

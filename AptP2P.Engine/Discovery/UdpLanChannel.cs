@@ -8,7 +8,8 @@ namespace AptP2P.Engine.Discovery;
 /// <summary>
 /// Local discovery over UDP multicast, IPv4 and IPv6, with BEP 14's groups and a hop limit of 1 (the datagrams never leave the
 /// segment). Per family, one socket bound to the discovery port hears the group and one on a port of its own sends, so that
-/// replies reach the node that asked even when several nodes share a machine (and so the discovery port).
+/// replies reach the node that asked even when several nodes share a machine (and so the discovery port). A node bound to one
+/// address announces itself only on the interface that has it: elsewhere nobody could reach it.
 /// </summary>
 public sealed partial class UdpLanChannel : ILanChannel
 {
@@ -22,13 +23,17 @@ public sealed partial class UdpLanChannel : ILanChannel
     private readonly List<Task> _receivers = [];
     private LanDatagramHandler? _handler;
 
-    public UdpLanChannel(int port, ILogger logger)
+    public UdpLanChannel(int port, IPAddress? bindAddress, ILogger logger)
     {
+        var only = bindAddress is null || bindAddress.Equals(IPAddress.Any) || bindAddress.Equals(IPAddress.IPv6Any) ? null : bindAddress;
         _port = port;
         _logger = logger;
         foreach (var (family, group) in new[] { (AddressFamily.InterNetwork, Group4), (AddressFamily.InterNetworkV6, Group6) })
         {
-            if (Family.TryOpen(family, group, port, logger) is { } opened)
+            // A node bound to an IPv4 address has nothing to offer over IPv6, and the reverse.
+            if (only is not null && only.AddressFamily != family)
+                continue;
+            if (Family.TryOpen(family, group, port, only, logger) is { } opened)
                 _families.Add(opened);
         }
     }
@@ -117,8 +122,11 @@ public sealed partial class UdpLanChannel : ILanChannel
         private readonly Lock _sending = new();
         private readonly Dictionary<int, (string Name, IPAddress? Address)> _joined = [];
 
-        private Family(Socket group, Socket sender, IPAddress groupAddress, ILogger logger)
+        private readonly IPAddress? _only;
+
+        private Family(Socket group, Socket sender, IPAddress groupAddress, IPAddress? only, ILogger logger)
         {
+            _only = only;
             Group = group;
             Sender = sender;
             _group = groupAddress;
@@ -138,7 +146,7 @@ public sealed partial class UdpLanChannel : ILanChannel
             }
         }
 
-        public static Family? TryOpen(AddressFamily family, IPAddress group, int port, ILogger logger)
+        public static Family? TryOpen(AddressFamily family, IPAddress group, int port, IPAddress? only, ILogger logger)
         {
             Socket? listening = null, sending = null;
             try
@@ -157,7 +165,7 @@ public sealed partial class UdpLanChannel : ILanChannel
                 var level = family == AddressFamily.InterNetwork ? SocketOptionLevel.IP : SocketOptionLevel.IPv6;
                 sending.SetSocketOption(level, SocketOptionName.MulticastTimeToLive, 1);
                 sending.SetSocketOption(level, SocketOptionName.MulticastLoopback, true);
-                return new Family(listening, sending, group, logger);
+                return new Family(listening, sending, group, only, logger);
             }
             catch (SocketException ex)
             {
@@ -187,6 +195,8 @@ public sealed partial class UdpLanChannel : ILanChannel
                     if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown) || !nic.SupportsMulticast)
                         continue;
                     var properties = nic.GetIPProperties();
+                    if (_only is not null && !properties.UnicastAddresses.Any(u => u.Address.Equals(_only)))
+                        continue;
                     try
                     {
                         if (AddressFamily == AddressFamily.InterNetwork)
@@ -204,7 +214,7 @@ public sealed partial class UdpLanChannel : ILanChannel
 
         private void JoinIPv4(NetworkInterface nic, IPInterfaceProperties properties)
         {
-            var address = properties.UnicastAddresses.Select(u => u.Address).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
+            var address = _only ?? properties.UnicastAddresses.Select(u => u.Address).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
             if (address is null || !nic.Supports(NetworkInterfaceComponent.IPv4))
                 return;
             var index = properties.GetIPv4Properties().Index;

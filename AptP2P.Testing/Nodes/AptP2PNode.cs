@@ -55,6 +55,8 @@ public sealed class AptP2PNode : IAsyncDisposable
             $"--AptP2P:DataDirectory={dataDirectory}",
             // Never the public routers: a test node knows only the nodes a test gives it (settings may override this).
             "--AptP2P:Dht:BootstrapNodes=",
+            // Nor multicast on the machine's real network: local discovery only where a test turns it on (its own LAN).
+            "--AptP2P:Discovery:Lan=false",
             // Not the machine's /var/cache/apt/archives: a test shares only directories it names.
             "--AptP2P:Peers:SharedDirectories:0=",
             // The keys of the archives tests build, not the machine's: an archive signed by another key is unknown here.

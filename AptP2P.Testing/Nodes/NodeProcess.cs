@@ -19,7 +19,8 @@ public sealed record NodeProcessOptions
 
     /// <summary>
     /// Extra configuration as <c>key=value</c>. <c>AptP2P:Dht:BootstrapNodes</c> and the shared directories are emptied first
-    /// (a test node never contacts the public routers); a setting given here wins.
+    /// (a test node never contacts the public routers) and local discovery is off (no multicast on the machine's network); a
+    /// setting given here wins.
     /// </summary>
     public IReadOnlyList<string> Settings { get; init; } = [];
 
@@ -96,6 +97,8 @@ public sealed class NodeProcess : IAsyncDisposable
             $"--AptP2P:BindAddress={options.BindAddress}",
             $"--AptP2P:DataDirectory={dataDirectory}",
             "--AptP2P:Dht:BootstrapNodes=",
+            // Nor multicast on the machine's real network: local discovery only where a test turns it on (its own LAN).
+            "--AptP2P:Discovery:Lan=false",
             "--AptP2P:Peers:SharedDirectories:0=",
             "--" + Repositories.TestKeyrings.Setting,
             "--Logging:Console:FormatterName=simple",

@@ -119,9 +119,10 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
         var a = await _lan.AddMachineAsync(Ct);
         var b = await _lan.AddMachineAsync(Ct);
         var stranger = await _lan.AddMachineAsync(Ct);
+        // The stranger first: it is there to hear the others' joining hellos.
+        var strangerNode = await StartAsync(stranger, []);
         var nodeA = await StartAsync(a, [Key]);
         var nodeB = await StartAsync(b, [Key]);
-        var strangerNode = await StartAsync(stranger, []);
         await WaitUntilKnowsAsync(nodeA, b, FindWithin);
         await WaitUntilKnowsAsync(nodeB, a, FindWithin);
 
