@@ -50,7 +50,9 @@ public sealed partial class LanDiscoveryService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _changed?.Dispose();
-        await _applying.WaitAsync(cancellationToken);
+        // Not bound by the host's token: after a long HTTP drain it is already cancelled, and the sockets must close anyway
+        // (stopping is quick: it waits only for a hello being sent).
+        await _applying.WaitAsync(CancellationToken.None);
         try
         {
             await StopRunningAsync();

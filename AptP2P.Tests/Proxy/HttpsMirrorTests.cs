@@ -90,8 +90,8 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
         Assert.Equal(502, response.Status);
         Assert.Contains($"TLS with https://{_mirror.HostPort} failed", response.BodyText, StringComparison.Ordinal);
         // The log line is read from the node's output, which may reach the test a moment after the answer.
-        var logged = await node.WaitForOutputAsync($"TLS with https://{_mirror.HostPort} failed", TimeSpan.FromSeconds(10), Ct);
-        Assert.Contains("502", logged, StringComparison.Ordinal);
+        // The mirror client's own line carries the same words at information level; the proxy's warning carries the status.
+        await node.WaitForOutputAsync($"answering 502 (TLS with https://{_mirror.HostPort} failed", TimeSpan.FromSeconds(10), Ct);
         Assert.Empty(_mirror.ReadAccessLog());
     }
 
