@@ -33,11 +33,14 @@ public static class DhtServiceCollectionExtensions
         services.AddOptions<DiscoveryOptions>()
             .Bind(configuration.GetSection(DiscoveryOptions.SectionName))
             .ValidateDataAnnotations()
+            .Validate(o => !o.HasSwarmKey || o.SwarmKey!.Length >= DiscoveryOptions.MinSwarmKeyLength,
+                $"AptP2P:Discovery:SwarmKey must be empty or at least {DiscoveryOptions.MinSwarmKeyLength} characters: a short key can be guessed from one overheard hello")
             .ValidateOnStart();
         services.AddSingleton<LanDirectory>();
         services.AddSingleton<SwarmMembership>();
         services.AddSingleton<LanDiscoveryService>();
         services.AddHostedService(sp => sp.GetRequiredService<LanDiscoveryService>());
+        services.AddSingleton<IDiscoveryStatus>(sp => sp.GetRequiredService<LanDiscoveryService>());
         services.AddSingleton<LanFirstDht>();
         services.AddSingleton<IDht>(sp => sp.GetRequiredService<LanFirstDht>());
         return services;

@@ -7,6 +7,9 @@ public sealed class DiscoveryOptions
 {
     public const string SectionName = "AptP2P:Discovery";
 
+    /// <summary>A hello carries an HMAC over known bytes, so a short secret falls to an offline guess from one overheard packet.</summary>
+    public const int MinSwarmKeyLength = 12;
+
     /// <summary>Announce this node on the local network and hear the others (multicast, UDP <see cref="Port"/>).</summary>
     public bool Lan { get; set; } = true;
 

@@ -77,6 +77,12 @@ public sealed class LanDirectory(TimeProvider time)
             return _byEndPoint.ContainsKey(Normalise(endPoint));
     }
 
+    /// <summary>
+    /// Whether bytes from <paramref name="peer"/> count as the LAN's: heard by local discovery, or at a LAN address (a node
+    /// configured by hand on the same network).
+    /// </summary>
+    public bool IsOnLan(IPEndPoint peer) => Contains(peer) || AddressScope.IsLan(peer.Address);
+
     /// <summary>True when a LAN peer has this address (any port): an HTTP client at it is a node of our LAN.</summary>
     public bool ContainsAddress(IPAddress address)
     {

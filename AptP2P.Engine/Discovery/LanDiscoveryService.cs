@@ -20,6 +20,12 @@ public sealed record DiscoveryStatus(
     IReadOnlyList<LanPeer> Peers,
     long DhtDatagramsBlocked);
 
+/// <summary>Reads what local discovery is doing (the API and the dashboard; a test double in component tests).</summary>
+public interface IDiscoveryStatus
+{
+    DiscoveryStatus Status();
+}
+
 /// <summary>
 /// Runs <see cref="LanDiscovery"/> on UDP multicast while <c>AptP2P:Discovery:Lan</c> is on, restarting it when the mode, the
 /// swarm key or the port changes (settings apply live). Every node heard becomes a DHT contact at once.
@@ -31,7 +37,7 @@ public sealed partial class LanDiscoveryService(
     DhtService dht,
     NodeEndpoints endpoints,
     TimeProvider time,
-    ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    ILoggerFactory loggers) : IHostedService, IDiscoveryStatus, IAsyncDisposable
 {
     private static readonly LanDiscoveryCounters NoCounters = new(0, 0, 0, 0, 0, 0, 0, 0, 0, null, null);
 

@@ -20,6 +20,9 @@ public sealed record NodeStatistics(
     CacheSummary Cache,
     DhtSummary? Dht)
 {
+    /// <summary>Local discovery: its modes and how many LAN peers it knows.</summary>
+    public LanSummary Lan { get; init; } = LanSummary.Off;
+
     /// <summary>Before the first sample: zeros everywhere.</summary>
     public static NodeStatistics Empty(DateTimeOffset at, string version)
     {
@@ -40,7 +43,16 @@ public sealed record CacheSummary(int Files, long TotalSize, long SizeLimit, lon
     public double Fill => SizeLimit is <= 0 or long.MaxValue ? 0 : Math.Min(1, (double)TotalSize / SizeLimit);
 }
 
-/// <summary>One peer we exchanged data with, as the dashboard shows it (the endpoint as text so that it serialises plainly).</summary>
+/// <summary>Local discovery at a glance: whether it runs, the other modes, and the LAN peers heard (docs/PROTOCOL-LAN.md).</summary>
+public sealed record LanSummary(bool Discovery, bool PublicDht, bool SwarmKey, int Peers)
+{
+    public static LanSummary Off { get; } = new(false, true, false, 0);
+}
+
+/// <summary>
+/// One peer we exchanged data with, as the dashboard shows it (the endpoint as text so that it serialises plainly);
+/// <see cref="Lan"/>: on the local network (heard by local discovery, or at a LAN address).
+/// </summary>
 public sealed record PeerStatus(
     string Endpoint,
     long BytesDownloaded,
@@ -53,9 +65,12 @@ public sealed record PeerStatus(
     DateTimeOffset? BannedUntil,
     double Score)
 {
-    public static PeerStatus From(PeerScore score) => new(
+    public bool Lan { get; init; }
+
+    public static PeerStatus From(PeerScore score, bool lan = false) => new(
         score.Peer.ToString(), score.BytesDownloaded, score.BytesUploaded, score.Successes, score.Failures, score.BadPieces,
-        score.ThroughputBytesPerSecond, score.LastContact, score.BannedUntil, score.Score);
+        score.ThroughputBytesPerSecond, score.LastContact, score.BannedUntil, score.Score)
+    { Lan = lan };
 }
 
 /// <summary>The DHT node's statistics with the rates the dashboard derives from its counters (per second, over the last sample).</summary>

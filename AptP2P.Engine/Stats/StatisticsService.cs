@@ -2,9 +2,11 @@ using System.Reflection;
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Dht;
+using AptP2P.Engine.Discovery;
 using AptP2P.Engine.Peers;
 using AptP2P.Engine.Transfers;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace AptP2P.Engine.Stats;
 
@@ -27,6 +29,8 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
     private readonly ContentStore _cache;
     private readonly HashIndex _index;
     private readonly IDht _dht;
+    private readonly LanDirectory? _lan;
+    private readonly IOptionsMonitor<DiscoveryOptions>? _discovery;
     private readonly TimeProvider _time;
     private readonly ThroughputHistory _history = new();
     private readonly DailyTraffic _days;
@@ -41,8 +45,10 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
     private (double Lookups, double QueriesIn, double QueriesOut) _dhtRates;
 
     public StatisticsService(TrafficStatistics traffic, TransferCoordinator transfers, PeerScoreBoard peers, ContentStore cache,
-        HashIndex index, IDht dht, TimeProvider time)
+        HashIndex index, IDht dht, TimeProvider time, LanDirectory? lan = null, IOptionsMonitor<DiscoveryOptions>? discovery = null)
     {
+        _lan = lan;
+        _discovery = discovery;
         _traffic = traffic;
         _transfers = transfers;
         _peers = peers;
@@ -105,9 +111,14 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
                 _throughput,
                 [.. active.Select(t => TransferStatus.From(t, _rates.Of(t), _index.CanonicalPathOf(t.Url)))],
                 [.. _transfers.Recent.Select(t => TransferStatus.From(t, TransferRates.Average(t), _index.CanonicalPathOf(t.Url)))],
-                [.. _peers.Snapshot().Select(PeerStatus.From)],
+                [.. _peers.Snapshot().Select(p => PeerStatus.From(p, IsLan(p.Peer)))],
                 new CacheSummary(_cache.Count, _cache.TotalSize, _cache.SizeLimit, traffic.CacheHits, traffic.CacheMisses, _index.Count),
-                dht is null ? null : new DhtSummary(dht, _dhtRates.Lookups, _dhtRates.QueriesIn, _dhtRates.QueriesOut));
+                dht is null ? null : new DhtSummary(dht, _dhtRates.Lookups, _dhtRates.QueriesIn, _dhtRates.QueriesOut))
+            {
+                Lan = _discovery?.CurrentValue is { } mode
+                    ? new LanSummary(mode.Lan, mode.PublicDht, mode.HasSwarmKey, _lan?.Count ?? 0)
+                    : LanSummary.Off,
+            };
 
             var fingerprint = Fingerprint(statistics);
             if (newSecond || fingerprint != _lastFingerprint)
@@ -121,6 +132,9 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
             Volatile.Write(ref _sampling, 0);
         }
     }
+
+    /// <summary>The rule the swarm counts LAN bytes by.</summary>
+    private bool IsLan(System.Net.IPEndPoint peer) => _lan?.IsOnLan(peer) ?? AddressScope.IsLan(peer.Address);
 
     private void RecordSecond(TrafficSnapshot traffic, DhtStatistics? dht, DateTimeOffset now)
     {
@@ -171,6 +185,7 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
         foreach (var p in s.Peers)
             hash.Add((p.BytesDownloaded, p.BytesUploaded, p.Failures, p.BannedUntil));
         hash.Add(s.Cache);
+        hash.Add(s.Lan);
         if (s.Dht is { } dht)
             hash.Add((dht.Node.QueriesIn, dht.Node.QueriesOut, dht.Node.RoutingTableSize, dht.Node.StoredItems, dht.Node.ExternalAddress));
         return hash.ToHashCode();

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AptP2P.Engine;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Discovery;
 using AptP2P.Web.Settings;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -133,6 +135,72 @@ public sealed class SettingsApiTests : IAsyncLifetime
         using var response = await PutAsync(body, mediaType);
 
         await CacheApiTests.AssertProblemAsync(response, status, title: null);
+    }
+
+    [Fact]
+    public async Task The_discovery_modes_are_saved_and_apply_at_once()
+    {
+        using var response = await PutAsync("""{ "discovery": { "publicDht": false, "port": 6881 } }""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await response.Content.ReadFromJsonAsync<SettingsSaveResult>(Token);
+        Assert.Equal([SettingKeys.DiscoveryPublicDht, SettingKeys.DiscoveryPort], result!.Changed);
+        Assert.Empty(result.RestartRequired);
+        var discovery = _factory.Services.GetRequiredService<IOptionsMonitor<DiscoveryOptions>>().CurrentValue;
+        Assert.False(discovery.PublicDht);
+        Assert.Equal(6881, discovery.Port);
+        var status = await _client.GetFromJsonAsync<JsonObject>(new Uri("/api/discovery", UriKind.Relative), Token);
+        Assert.False(status!["publicDht"]!.GetValue<bool>());
+        Assert.Equal(6881, status["port"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task The_swarm_key_is_write_only_kept_from_other_users_and_never_read_back()
+    {
+        const string Secret = "lab-42 correct horse battery";
+
+        using (var set = await PutAsync($$"""{ "discovery": { "swarmKey": "{{Secret}}" } }"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var body = await set.Content.ReadAsStringAsync(Token);
+            Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
+            var result = JsonSerializer.Deserialize<SettingsSaveResult>(body, JsonSerializerOptions.Web);
+            Assert.Equal([SettingKeys.SwarmKey], result!.Changed);
+            Assert.Empty(result.Overridden);
+        }
+        Assert.Equal(Secret, _factory.Services.GetRequiredService<IOptionsMonitor<DiscoveryOptions>>().CurrentValue.SwarmKey);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_factory.SettingsPath));
+
+        var read = await _client.GetStringAsync(Settings, Token);
+        Assert.DoesNotContain(Secret, read, StringComparison.Ordinal);
+        var settings = JsonSerializer.Deserialize<SettingsDocument>(read, JsonSerializerOptions.Web)!;
+        Assert.True(settings.Discovery.SwarmKeySet);
+        Assert.Null(settings.Discovery.SwarmKey);
+        Assert.DoesNotContain(Secret, await _client.GetStringAsync(new Uri("/api/discovery", UriKind.Relative), Token), StringComparison.Ordinal);
+
+        // The same key again changes nothing; other settings saved leave it alone; an empty one removes it.
+        using (var again = await PutAsync($$"""{ "discovery": { "swarmKey": "{{Secret}}" } }"""))
+            Assert.Empty((await again.Content.ReadFromJsonAsync<SettingsSaveResult>(Token))!.Changed);
+        using (var other = await PutAsync("""{ "peers": { "uploadSlots": 3 } }"""))
+            Assert.Equal([SettingKeys.UploadSlots], (await other.Content.ReadFromJsonAsync<SettingsSaveResult>(Token))!.Changed);
+        Assert.Equal(Secret, _factory.Services.GetRequiredService<IOptionsMonitor<DiscoveryOptions>>().CurrentValue.SwarmKey);
+        using (var removed = await PutAsync("""{ "discovery": { "swarmKey": "" } }"""))
+            Assert.Equal([SettingKeys.SwarmKey], (await removed.Content.ReadFromJsonAsync<SettingsSaveResult>(Token))!.Changed);
+        Assert.False(_factory.Services.GetRequiredService<IOptionsMonitor<DiscoveryOptions>>().CurrentValue.HasSwarmKey);
+        Assert.False((await _client.GetFromJsonAsync<SettingsDocument>(Settings, Token))!.Discovery.SwarmKeySet);
+    }
+
+    [Fact]
+    public async Task A_short_swarm_key_is_refused_with_the_reason()
+    {
+        using var response = await PutAsync("""{ "discovery": { "swarmKey": "lab42" } }""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>(Token);
+        var errors = problem!["errors"]![SettingKeys.SwarmKey]!.AsArray();
+        Assert.Contains("at least 12 characters", errors[0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("lab42", problem.ToJsonString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(_factory.SettingsPath));
     }
 
     private Task<HttpResponseMessage> PutAsync(string json, string mediaType = "application/json") =>

@@ -27,6 +27,7 @@ public abstract class DashboardTestContext : BunitContext
         Services.AddSingleton<ICacheCatalog>(Catalog);
         Services.AddSingleton<AptP2P.Engine.Apt.Trust.IArchiveCatalog>(Archives);
         Services.AddSingleton<IDht>(Dht);
+        Services.AddSingleton<AptP2P.Engine.Discovery.IDiscoveryStatus>(Lan);
         Services.AddSingleton(Index);
         Services.AddSingleton<PeerLookupKeyResolver>();
     }
@@ -52,5 +53,6 @@ public abstract class DashboardTestContext : BunitContext
     internal TestCacheCatalog Catalog { get; } = new();
     internal TestArchiveCatalog Archives { get; } = new();
     internal TestDht Dht { get; } = new();
+    internal TestDiscovery Lan { get; } = new();
     internal HashIndex Index { get; } = new(new AptP2P.Tests.Transfers.FixedOptions<AptP2P.Engine.Configuration.AptP2POptions>(new()));
 }

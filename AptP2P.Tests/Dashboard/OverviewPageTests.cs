@@ -11,18 +11,33 @@ public sealed class OverviewPageTests : DashboardTestContext
     public void Shows_bytes_by_source_today_and_since_start_with_the_share_saved_by_peers()
     {
         Feed.Publish(Node(
-            total: Traffic(peers: 300 * MiB, mirror: 100 * MiB, cache: 50 * MiB, uploaded: 20 * MiB, hits: 3, misses: 1),
+            total: Traffic(peers: 300 * MiB, mirror: 100 * MiB, cache: 50 * MiB, uploaded: 20 * MiB, hits: 3, misses: 1, lanPeers: 200 * MiB),
             today: Traffic(peers: 30 * MiB, mirror: 10 * MiB, cache: 5 * MiB, uploaded: 2 * MiB)));
 
         var cut = Render<Overview>();
 
         var peers = cut.Find("[data-testid=from-peers]").TextContent;
         Assert.Contains("30 MiB today", peers, StringComparison.Ordinal);
-        Assert.Contains("300 MiB since start", peers, StringComparison.Ordinal);
+        Assert.Contains("since start 200 MiB from the LAN, 100 MiB from the internet", peers, StringComparison.Ordinal);
         Assert.Contains("75 % saved by peers", peers, StringComparison.Ordinal);
         Assert.Contains("10 MiB today", cut.Find("[data-testid=from-mirror]").TextContent, StringComparison.Ordinal);
         Assert.Contains("50 MiB since start", cut.Find("[data-testid=from-cache]").TextContent, StringComparison.Ordinal);
         Assert.Contains("2 MiB today", cut.Find("[data-testid=uploaded]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true, true, false, 3, "3 LAN peers heard")]
+    [InlineData(true, false, true, 1, "1 LAN peer heard · LAN only · closed swarm")]
+    [InlineData(false, true, false, 0, "local discovery off")]
+    public void Says_how_many_lan_peers_are_heard_and_in_which_mode(bool lan, bool publicDht, bool swarmKey, int peers, string expected)
+    {
+        Feed.Publish(Node() with { Lan = new LanSummary(lan, publicDht, swarmKey, peers) });
+
+        var cut = Render<Overview>();
+
+        var line = cut.Find("[data-testid=lan-peers-count]");
+        Assert.Equal(expected, line.TextContent.Trim());
+        Assert.Equal("peers", line.GetAttribute("href"));
     }
 
     [Fact]

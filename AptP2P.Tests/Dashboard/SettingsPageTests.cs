@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Discovery;
 using AptP2P.Web.Dashboard.Pages;
 using AptP2P.Web.Settings;
 using Bunit;
@@ -98,6 +99,53 @@ public sealed class SettingsPageTests : SettingsTestContext
 
         cut.WaitForAssertion(() => Assert.Equal("20G", Field(cut, SettingKeys.CacheSizeLimit).GetAttribute("value")));
         Assert.DoesNotContain("must be a size", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_discovery_modes_are_switches_that_apply_when_saved()
+    {
+        var cut = Render<Settings>();
+        Assert.Contains("Find nodes on the local network", cut.Markup, StringComparison.Ordinal);
+
+        Field(cut, SettingKeys.DiscoveryPublicDht).Change(false);
+        cut.WaitForAssertion(() => Assert.Contains(SettingKeys.DiscoveryPublicDht, cut.Find("[data-testid=settings-pending]").TextContent, StringComparison.Ordinal));
+        cut.Find("[data-testid=settings-save]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Saved: AptP2P:Discovery:PublicDht.", cut.Find("[data-testid=settings-saved]").TextContent, StringComparison.Ordinal));
+        Assert.False(Services.GetRequiredService<IOptionsMonitor<DiscoveryOptions>>().CurrentValue.PublicDht);
+        Assert.Empty(cut.FindAll("[data-testid=settings-restart]"));
+    }
+
+    [Fact]
+    public void The_swarm_key_is_typed_saved_and_never_shown_again_and_can_be_removed()
+    {
+        const string Secret = "lab-42 correct horse battery";
+        var cut = Render<Settings>();
+        var key = Field(cut, SettingKeys.SwarmKey);
+        Assert.Equal("password", key.GetAttribute("type"));
+        Assert.Contains("none: an open swarm", key.GetAttribute("placeholder"), StringComparison.Ordinal);
+
+        Field(cut, SettingKeys.SwarmKey).Change("short");
+        cut.WaitForAssertion(() => Assert.Contains("at least 12 characters", cut.Markup, StringComparison.Ordinal));
+        Assert.True(cut.Find("[data-testid=settings-save]").HasAttribute("disabled"));
+        Field(cut, SettingKeys.SwarmKey).Change(Secret);
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=settings-save]").HasAttribute("disabled")));
+        cut.Find("[data-testid=settings-save]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Saved: AptP2P:Discovery:SwarmKey.", cut.Find("[data-testid=settings-saved]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(Secret, Services.GetRequiredService<IOptionsMonitor<DiscoveryOptions>>().CurrentValue.SwarmKey);
+        // After the save the form holds no secret, only that one is set; a new page neither.
+        Assert.DoesNotContain(Secret, cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("set (hidden)", Field(cut, SettingKeys.SwarmKey).GetAttribute("placeholder"), StringComparison.Ordinal);
+        var fresh = Render<Settings>();
+        Assert.DoesNotContain(Secret, fresh.Markup, StringComparison.Ordinal);
+        Assert.Contains("No unsaved changes.", fresh.Find("[data-testid=settings-pending]").TextContent, StringComparison.Ordinal);
+
+        fresh.Find($"[data-testid='{SettingKeys.SwarmKey}:remove']").Click();
+        fresh.WaitForAssertion(() => Assert.NotNull(fresh.Find($"[data-testid='{SettingKeys.SwarmKey}:removing']")));
+        fresh.Find("[data-testid=settings-save]").Click();
+        fresh.WaitForAssertion(() => Assert.Contains("Saved: AptP2P:Discovery:SwarmKey.", fresh.Find("[data-testid=settings-saved]").TextContent, StringComparison.Ordinal));
+        Assert.False(Services.GetRequiredService<IOptionsMonitor<DiscoveryOptions>>().CurrentValue.HasSwarmKey);
     }
 
     private static AngleSharp.Dom.IElement Field(IRenderedComponent<Settings> cut, string key) =>

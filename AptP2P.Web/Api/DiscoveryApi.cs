@@ -12,7 +12,7 @@ public static class DiscoveryApi
         return api;
     }
 
-    internal static DiscoveryResponse Get(LanDiscoveryService discovery) => DiscoveryResponse.From(discovery.Status());
+    internal static DiscoveryResponse Get(IDiscoveryStatus discovery) => DiscoveryResponse.From(discovery.Status());
 }
 
 /// <summary>The payload of <c>GET /api/discovery</c>. The swarm key itself is never shown, only whether one is set.</summary>

@@ -3,8 +3,11 @@ using System.Text.Json.Nodes;
 
 namespace AptP2P.Web.Settings;
 
-/// <summary>One user-facing option: its configuration key, how to read it from a <see cref="SettingsDocument"/>, and whether it needs a restart.</summary>
-public sealed record SettingKey(string Key, Func<SettingsDocument, object?> Read, bool RestartRequired = false)
+/// <summary>
+/// One user-facing option: its configuration key, how to read it from a <see cref="SettingsDocument"/>, and whether it needs a
+/// restart. A write-only option (a secret) reads as null from the settings in effect: it changes when a value is given.
+/// </summary>
+public sealed record SettingKey(string Key, Func<SettingsDocument, object?> Read, bool RestartRequired = false, bool WriteOnly = false)
 {
     /// <summary>The value as it is written to settings.json.</summary>
     public JsonNode? ValueIn(SettingsDocument document) => JsonSerializer.SerializeToNode(Read(document));
@@ -35,6 +38,10 @@ public static class SettingKeys
     public const string DhtAlpha = "AptP2P:Dht:Alpha";
     public const string DhtQueryTimeout = "AptP2P:Dht:QueryTimeoutMs";
     public const string DhtMinSlowQuery = "AptP2P:Dht:MinSlowQueryMs";
+    public const string DiscoveryLan = "AptP2P:Discovery:Lan";
+    public const string DiscoveryPublicDht = "AptP2P:Discovery:PublicDht";
+    public const string DiscoveryPort = "AptP2P:Discovery:Port";
+    public const string SwarmKey = "AptP2P:Discovery:SwarmKey";
 
     /// <summary>
     /// In the order the form shows them. Sockets, the data directory and what the mirror client and the transfer slots are
@@ -64,11 +71,15 @@ public static class SettingKeys
         new(DhtAlpha, d => d.Dht.Alpha),
         new(DhtQueryTimeout, d => d.Dht.QueryTimeoutMs),
         new(DhtMinSlowQuery, d => d.Dht.MinSlowQueryMs),
+        new(DiscoveryLan, d => d.Discovery.Lan),
+        new(DiscoveryPublicDht, d => d.Discovery.PublicDht),
+        new(DiscoveryPort, d => d.Discovery.Port),
+        new(SwarmKey, d => d.Discovery.SwarmKey, WriteOnly: true),
     ];
 
     public static bool NeedsRestart(string key) => All.Any(k => k.Key == key && k.RestartRequired);
 
-    /// <summary>The keys whose values differ between two documents.</summary>
+    /// <summary>The keys whose values differ between two documents; a write-only key differs when <paramref name="after"/> gives it.</summary>
     public static IReadOnlyList<string> Changed(SettingsDocument before, SettingsDocument after) =>
-        [.. All.Where(k => !JsonNode.DeepEquals(k.ValueIn(before), k.ValueIn(after))).Select(k => k.Key)];
+        [.. All.Where(k => k.WriteOnly ? k.Read(after) is not null : !JsonNode.DeepEquals(k.ValueIn(before), k.ValueIn(after))).Select(k => k.Key)];
 }

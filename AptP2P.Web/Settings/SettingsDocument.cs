@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
+using AptP2P.Engine.Discovery;
 
 namespace AptP2P.Web.Settings;
 
@@ -20,8 +21,9 @@ public sealed class SettingsDocument
     public MirrorOptions Mirror { get; set; } = new();
     public PeerOptions Peers { get; set; } = new();
     public DhtSettings Dht { get; set; } = new();
+    public DiscoverySettings Discovery { get; set; } = new();
 
-    public static SettingsDocument From(AptP2POptions node, PeerOptions peers, DhtOptions dht) => new SettingsDocument
+    public static SettingsDocument From(AptP2POptions node, PeerOptions peers, DhtOptions dht, DiscoveryOptions discovery) => new SettingsDocument
     {
         Port = node.Port,
         BindAddress = node.BindAddress,
@@ -37,6 +39,13 @@ public sealed class SettingsDocument
             Alpha = dht.Alpha,
             QueryTimeoutMs = dht.QueryTimeoutMs,
             MinSlowQueryMs = dht.MinSlowQueryMs,
+        },
+        Discovery = new DiscoverySettings
+        {
+            Lan = discovery.Lan,
+            PublicDht = discovery.PublicDht,
+            Port = discovery.Port,
+            SwarmKeySet = discovery.HasSwarmKey,
         },
     }.Normalized();
 
@@ -69,4 +78,21 @@ public sealed class DhtSettings
     public int Alpha { get; set; }
     public int QueryTimeoutMs { get; set; }
     public int MinSlowQueryMs { get; set; }
+}
+
+/// <summary>
+/// The user-facing part of <c>AptP2P:Discovery</c>. The swarm key is write-only: it is never read back (not by the API, not
+/// into the form), only whether one is set.
+/// </summary>
+public sealed class DiscoverySettings
+{
+    public bool Lan { get; set; }
+    public bool PublicDht { get; set; }
+    public int Port { get; set; }
+
+    /// <summary>Always null when read. When written: null keeps the key in effect, empty removes it, any other text replaces it.</summary>
+    public string? SwarmKey { get; set; }
+
+    /// <summary>Whether a swarm key is in effect (read-only: ignored when written).</summary>
+    public bool SwarmKeySet { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
+using AptP2P.Engine.Discovery;
 using Microsoft.Extensions.Options;
 
 namespace AptP2P.Web.Settings;
@@ -27,6 +28,7 @@ public sealed class SettingsEditor(
     IOptionsMonitor<AptP2POptions> node,
     IOptionsMonitor<PeerOptions> peers,
     IOptionsMonitor<DhtOptions> dht,
+    IOptionsMonitor<DiscoveryOptions> discovery,
     SettingsValidator validator,
     SettingsFile file,
     IConfiguration configuration) : IDisposable
@@ -37,13 +39,17 @@ public sealed class SettingsEditor(
     public string FilePath => file.Path;
 
     /// <summary>The settings in effect now (every configuration layer applied).</summary>
-    public SettingsDocument Current() => SettingsDocument.From(node.CurrentValue, peers.CurrentValue, dht.CurrentValue);
+    public SettingsDocument Current() =>
+        SettingsDocument.From(node.CurrentValue, peers.CurrentValue, dht.CurrentValue, discovery.CurrentValue);
 
     public IReadOnlyDictionary<string, string[]> Validate(SettingsDocument settings) => validator.Validate(settings);
 
+    /// <summary>The keys <paramref name="settings"/> would change if saved now.</summary>
+    public IReadOnlyList<string> Pending(SettingsDocument settings) => SettingKeys.Changed(Current(), Resolved(settings));
+
     public async Task<SettingsSaveOutcome> SaveAsync(SettingsDocument settings, CancellationToken cancellationToken)
     {
-        var wanted = settings.Normalized();
+        var wanted = Resolved(settings);
         var errors = validator.Validate(wanted);
         if (errors.Count > 0)
             return new SettingsSaveOutcome(null, errors);
@@ -62,7 +68,9 @@ public sealed class SettingsEditor(
             (configuration as IConfigurationRoot)?.Reload();
 
             var after = Current();
-            var overridden = SettingKeys.Changed(after, wanted).Intersect(changed).ToList();
+            var overridden = SettingKeys.Changed(after, wanted).Intersect(changed)
+                .Where(key => key != SettingKeys.SwarmKey || !SwarmKeyInEffect(wanted.Discovery.SwarmKey))
+                .ToList();
             return new SettingsSaveOutcome(
                 new SettingsSaveResult(changed, [.. changed.Where(SettingKeys.NeedsRestart)], overridden, after), errors);
         }
@@ -71,6 +79,18 @@ public sealed class SettingsEditor(
             _saving.Release();
         }
     }
+
+    /// <summary>Normalized, with a swarm key equal to the one in effect left out: giving the same secret again changes nothing.</summary>
+    private SettingsDocument Resolved(SettingsDocument settings)
+    {
+        var resolved = settings.Normalized();
+        if (resolved.Discovery.SwarmKey is { } key && SwarmKeyInEffect(key))
+            resolved.Discovery.SwarmKey = null;
+        return resolved;
+    }
+
+    private bool SwarmKeyInEffect(string? key) =>
+        string.Equals(discovery.CurrentValue.SwarmKey ?? "", key ?? "", StringComparison.Ordinal);
 
     /// <summary>Applies a partial JSON document (property names as in <see cref="SettingsDocument"/>) over the current settings.</summary>
     public SettingsDocument Merge(JsonObject changes)

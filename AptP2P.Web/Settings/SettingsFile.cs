@@ -12,6 +12,15 @@ public sealed class SettingsFile(string path)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>Readable by the node's own user only: the file may hold the swarm key.</summary>
+    private static FileStreamOptions CreateOptions()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return options;
+    }
+
     public string Path { get; } = path;
 
     /// <summary>Sets each <c>AptP2P:Section:Name</c> key to its value, creating the objects on the way.</summary>
@@ -36,7 +45,7 @@ public sealed class SettingsFile(string path)
         var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            await using (var stream = new FileStream(temporary, CreateOptions()))
             {
                 await JsonSerializer.SerializeAsync(stream, root, Indented, cancellationToken);
                 await stream.FlushAsync(cancellationToken);

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
+using AptP2P.Engine.Discovery;
 using Microsoft.Extensions.Options;
 
 namespace AptP2P.Web.Settings;
@@ -14,9 +15,11 @@ namespace AptP2P.Web.Settings;
 public sealed class SettingsValidator(
     IOptionsMonitor<AptP2POptions> node,
     IOptionsMonitor<DhtOptions> dht,
+    IOptionsMonitor<DiscoveryOptions> discovery,
     IEnumerable<IValidateOptions<AptP2POptions>> nodeRules,
     IEnumerable<IValidateOptions<PeerOptions>> peerRules,
-    IEnumerable<IValidateOptions<DhtOptions>> dhtRules)
+    IEnumerable<IValidateOptions<DhtOptions>> dhtRules,
+    IEnumerable<IValidateOptions<DiscoveryOptions>> discoveryRules)
 {
     private const string Root = "AptP2P";
 
@@ -40,6 +43,12 @@ public sealed class SettingsValidator(
         dhtCandidate.QueryTimeoutMs = settings.Dht.QueryTimeoutMs;
         dhtCandidate.MinSlowQueryMs = settings.Dht.MinSlowQueryMs;
 
+        var discoveryCandidate = Clone(discovery.CurrentValue);
+        discoveryCandidate.Lan = settings.Discovery.Lan;
+        discoveryCandidate.PublicDht = settings.Discovery.PublicDht;
+        discoveryCandidate.Port = settings.Discovery.Port;
+        discoveryCandidate.SwarmKey = settings.Discovery.SwarmKey ?? discoveryCandidate.SwarmKey;
+
         CheckAnnotations(nodeCandidate, Root, errors);
         CheckAnnotations(nodeCandidate.Cache, $"{Root}:{nameof(AptP2POptions.Cache)}", errors);
         CheckAnnotations(nodeCandidate.Mirror, $"{Root}:{nameof(AptP2POptions.Mirror)}", errors);
@@ -48,6 +57,8 @@ public sealed class SettingsValidator(
         CheckRules(nodeRules, nodeCandidate, errors);
         CheckRules(peerRules, settings.Peers, errors);
         CheckRules(dhtRules, dhtCandidate, errors);
+        CheckAnnotations(discoveryCandidate, DiscoveryOptions.SectionName, errors);
+        CheckRules(discoveryRules, discoveryCandidate, errors);
         return errors.ToDictionary(e => e.Key, e => e.Value.Distinct().ToArray(), StringComparer.Ordinal);
     }
 

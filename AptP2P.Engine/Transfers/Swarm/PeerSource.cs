@@ -156,7 +156,7 @@ public sealed partial class PeerSource(
             completed = true;
             scores.RecordDownload(peer, length, time.GetElapsedTime(started));
             if (fresh)
-                statistics.AddPeerBytes(length, fromLan: lanPeers?.Contains(peer) == true || AddressScope.IsLan(peer.Address));
+                statistics.AddPeerBytes(length, fromLan: lanPeers?.IsOnLan(peer) ?? AddressScope.IsLan(peer.Address));
             return fresh ? PieceOutcome.Done : PieceOutcome.Lost;
         }
         finally
