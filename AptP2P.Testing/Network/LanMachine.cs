@@ -56,9 +56,9 @@ public sealed partial class LanMachine : IAsyncDisposable
             Port = NodePort,
             CommandPrefix = CommandPrefix,
             ReachableAt = Address.ToString(),
-            Settings = ["AptP2P:AllowedClients:0=127.0.0.0/8", "AptP2P:AllowedClients:1=::1", $"AptP2P:AllowedClients:2={_lan.HostAddress}/32",
-                // The LAN is the test's own: local discovery as a real machine has it.
-                "AptP2P:Discovery:Lan=true", .. settings],
+            // The LAN is the test's own: local discovery as a real machine has it.
+            LocalDiscovery = true,
+            Settings = ["AptP2P:AllowedClients:0=127.0.0.0/8", "AptP2P:AllowedClients:1=::1", $"AptP2P:AllowedClients:2={_lan.HostAddress}/32", .. settings],
         }, cancellationToken);
 
     /// <summary>A real apt-get on this machine whose sources go through this machine's node to <paramref name="mirror"/> (<c>host:port</c>).</summary>

@@ -33,6 +33,12 @@ public sealed record NodeProcessOptions
     /// <summary>Environment variables for the node, e.g. <c>SSL_CERT_FILE</c> for a test certificate authority.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Local discovery as a real machine has it: left to the configuration (on by default, so settings.json may turn it off
+    /// and the settings API on again). Otherwise it is off on the command line: no multicast on the machine's real network.
+    /// </summary>
+    public bool LocalDiscovery { get; init; }
+
     /// <summary>How long the node may take to log that it started.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -98,7 +104,7 @@ public sealed class NodeProcess : IAsyncDisposable
             $"--AptP2P:DataDirectory={dataDirectory}",
             "--AptP2P:Dht:BootstrapNodes=",
             // Nor multicast on the machine's real network: local discovery only where a test turns it on (its own LAN).
-            "--AptP2P:Discovery:Lan=false",
+            .. options.LocalDiscovery ? Array.Empty<string>() : ["--AptP2P:Discovery:Lan=false"],
             "--AptP2P:Peers:SharedDirectories:0=",
             "--" + Repositories.TestKeyrings.Setting,
             "--Logging:Console:FormatterName=simple",

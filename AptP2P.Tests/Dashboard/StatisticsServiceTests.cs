@@ -37,6 +37,28 @@ public sealed class StatisticsServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Counts_lan_peers_and_marks_a_peer_heard_on_the_lan_or_at_a_lan_address_as_such()
+    {
+        // 203.0.113.9 is a public address heard by local discovery (a global IPv6 or IPv4 LAN): LAN because it was heard.
+        _engine.Get<AptP2P.Engine.Discovery.LanDirectory>().Heard(AptP2P.Engine.Dht.NodeId.Random(), IPEndPoint.Parse("203.0.113.9:9977"), 100);
+        var board = _engine.Get<AptP2P.Engine.Peers.PeerScoreBoard>();
+        foreach (var peer in new[] { "203.0.113.9:9977", "192.168.1.7:9977", "198.51.100.4:9977" })
+            board.RecordDownload(IPEndPoint.Parse(peer), 1000, TimeSpan.FromMilliseconds(10));
+        Traffic.AddPeerBytes(3000, fromLan: true);
+        Traffic.AddPeerBytes(1000, fromLan: false);
+
+        _engine.Time.Advance(StatisticsService.PublishInterval);
+
+        var statistics = Service.Current;
+        Assert.Equal(new LanSummary(Discovery: true, PublicDht: true, SwarmKey: false, Peers: 1), statistics.Lan);
+        var lan = statistics.Peers.ToDictionary(p => p.Endpoint, p => p.Lan);
+        Assert.True(lan["203.0.113.9:9977"]);
+        Assert.True(lan["192.168.1.7:9977"]);
+        Assert.False(lan["198.51.100.4:9977"]);
+        Assert.Equal((4000, 3000, 1000), (statistics.Total.BytesFromPeers, statistics.Total.BytesFromLanPeers, statistics.Total.BytesFromInternetPeers));
+    }
+
+    [Fact]
     public void Samples_throughput_once_a_second_into_a_bounded_history()
     {
         for (var second = 0; second < 3; second++)

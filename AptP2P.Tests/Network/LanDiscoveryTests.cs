@@ -25,6 +25,7 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
     private VirtualLan _lan = null!;
     private NginxMirror _mirror = null!;
     private readonly List<IAsyncDisposable> _owned = [];
+    private readonly List<string> _directories = [];
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public async ValueTask InitializeAsync()
@@ -41,6 +42,8 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
             await owned.DisposeAsync();
         await _mirror.DisposeAsync();
         await _lan.DisposeAsync();
+        foreach (var directory in _directories)
+            Directory.Delete(directory, recursive: true);
     }
 
     [Fact]
@@ -154,9 +157,85 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
         Assert.True(fromMirror >= InstallSet.Length, $"the stranger got packages from the swarm: only {fromMirror} pool requests at the mirror\n{strangerNode}");
     }
 
-    private async Task<NodeProcess> StartAsync(LanMachine machine, string[] settings)
+    [Fact]
+    public async Task The_modes_switched_through_the_settings_api_apply_live()
     {
-        var node = await machine.StartNodeAsync(settings, cancellationToken: Ct);
+        const string Secret = "lab-42 correct horse battery";
+        var a = await _lan.AddMachineAsync(Ct);
+        var b = await _lan.AddMachineAsync(Ct);
+        // Both machines were set up with local discovery off (in settings.json, where the settings form writes it).
+        var nodeA = await StartAsync(a, [], SettingsWith("""{ "AptP2P": { "Discovery": { "Lan": false } } }"""));
+        var nodeB = await StartAsync(b, [], SettingsWith("""{ "AptP2P": { "Discovery": { "Lan": false } } }"""));
+        await Task.Delay(TimeSpan.FromSeconds(4), Ct);
+        foreach (var node in new[] { nodeA, nodeB })
+        {
+            var off = await DiscoveryOfAsync(node);
+            Assert.False(off.GetProperty("lan").GetBoolean());
+            Assert.Empty(PeersOf(off));
+            Assert.Equal(0, off.GetProperty("packets").GetProperty("sent").GetInt64());
+        }
+
+        // On, live: they find each other as if they had just started.
+        var turnedOn = Stopwatch.StartNew();
+        await PutSettingsAsync(nodeA, """{ "discovery": { "lan": true } }""");
+        await PutSettingsAsync(nodeB, """{ "discovery": { "lan": true } }""");
+        await WaitUntilKnowsAsync(nodeA, b, FindWithin);
+        await WaitUntilKnowsAsync(nodeB, a, FindWithin);
+        TestContext.Current.TestOutputHelper?.WriteLine($"turned on through the API: both know each other after {turnedOn.Elapsed.TotalMilliseconds:0} ms");
+
+        // A swarm key on A alone: A forgets B and B does not take A's proven hellos.
+        await PutSettingsAsync(nodeA, $$"""{ "discovery": { "swarmKey": "{{Secret}}" } }""");
+        var deadline = Stopwatch.StartNew();
+        while ((await DiscoveryOfAsync(nodeB)).GetProperty("packets").GetProperty("otherSwarm").GetInt64() == 0)
+        {
+            Assert.True(deadline.Elapsed < FindWithin, $"B never heard A's hellos of another swarm:\n{nodeB}");
+            await Task.Delay(100, Ct);
+        }
+        var keyed = await DiscoveryOfAsync(nodeA);
+        Assert.True(keyed.GetProperty("swarmKey").GetBoolean());
+        Assert.DoesNotContain($"{b.Address}:{LanMachine.NodePort}", PeersOf(keyed));
+        using (var refused = await _http.GetAsync(new Uri(nodeA.BaseUri, $"~/{fixture.Repository.BigPackage.Sha256}"), Ct))
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+        // The same key on B: one swarm again. The key is never read back.
+        await PutSettingsAsync(nodeB, $$"""{ "discovery": { "swarmKey": "{{Secret}}" } }""");
+        await WaitUntilKnowsAsync(nodeA, b, FindWithin);
+        await WaitUntilKnowsAsync(nodeB, a, FindWithin);
+        foreach (var node in new[] { nodeA, nodeB })
+        {
+            var settings = await _http.GetStringAsync(new Uri(node.BaseUri, "api/settings"), Ct);
+            Assert.DoesNotContain(Secret, settings, StringComparison.Ordinal);
+            Assert.Contains("\"swarmKeySet\":true", settings, StringComparison.Ordinal);
+        }
+
+        // Off again, live: A stops sending hellos.
+        await PutSettingsAsync(nodeA, """{ "discovery": { "lan": false } }""");
+        var stopped = await DiscoveryOfAsync(nodeA);
+        Assert.False(stopped.GetProperty("lan").GetBoolean());
+        Assert.Empty(PeersOf(stopped));
+    }
+
+    /// <summary>A fresh data directory (removed with the test) whose settings.json holds <paramref name="json"/>.</summary>
+    private string SettingsWith(string json)
+    {
+        var directory = Directory.CreateTempSubdirectory("aptp2p-lan-settings-").FullName;
+        _directories.Add(directory);
+        File.WriteAllText(Path.Combine(directory, "settings.json"), json);
+        return directory;
+    }
+
+    private async Task PutSettingsAsync(NodeProcess node, string json)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var response = await _http.PutAsync(new Uri(node.BaseUri, "api/settings"), content, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, $"PUT /api/settings {json}: {(int)response.StatusCode} {body}\n{node}");
+        Assert.Contains("\"overridden\":[]", body, StringComparison.Ordinal);
+    }
+
+    private async Task<NodeProcess> StartAsync(LanMachine machine, string[] settings, string? dataDirectory = null)
+    {
+        var node = await machine.StartNodeAsync(settings, dataDirectory, Ct);
         _owned.Add(node);
         return node;
     }
