@@ -21,7 +21,7 @@ public enum HelloProblem
 /// <c>"APLD" · version 1 · flags · port (u16 BE) · node id (20) · unix seconds (i64 BE) [· HMAC-SHA256 of bytes 0–35]</c>.
 /// </summary>
 /// <param name="IsReply">An answer to a joining node's hello: never answered itself.</param>
-/// <param name="Joining">Sent by a node that has just started (or changed network): the others answer it at once.</param>
+/// <param name="Joining">Sent by a node whose discovery has just started (at launch, or after a change of mode, key or port): the others answer it at once.</param>
 public sealed record LanHello(NodeId Id, int Port, long UnixSeconds, bool IsReply, bool Joining)
 {
     public const int BaseLength = 36;
