@@ -11,9 +11,12 @@ public sealed class AptP2POptions
     [Range(0, 65535)]
     public int Port { get; set; } = 9977;
 
-    /// <summary>Contract: the address HTTP and the DHT listen on.</summary>
+    /// <summary>
+    /// Contract: the address HTTP and the DHT listen on. <c>::</c> (the default) is every IPv4 and IPv6 address, <c>0.0.0.0</c>
+    /// every IPv4 address, anything else that address alone.
+    /// </summary>
     [Required]
-    public string BindAddress { get; set; } = "0.0.0.0";
+    public string BindAddress { get; set; } = "::";
 
     /// <summary>Contract: cache, partial files, database and settings.json. Empty means the user's cache directory + <c>/aptp2p</c>.</summary>
     public string? DataDirectory { get; set; }

@@ -20,7 +20,10 @@ public static class BootstrapEndpoint
 
     public static bool IsValid(string entry) => TryParse(entry, out _, out _);
 
-    /// <summary>Resolves every entry to IPv4 endpoints; names that do not resolve are skipped (the caller retries later).</summary>
+    /// <summary>
+    /// Resolves every entry to IPv4 and IPv6 endpoints (A and AAAA; each node of the DHT takes those of its family, BEP 32);
+    /// names that do not resolve are skipped (the caller retries later). <c>[::1]:6881</c> is an IPv6 literal.
+    /// </summary>
     public static async Task<IReadOnlyList<IPEndPoint>> ResolveAsync(IEnumerable<string> entries, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var tasks = entries.Where(e => !string.IsNullOrWhiteSpace(e)).Select(async entry =>
@@ -28,13 +31,13 @@ public static class BootstrapEndpoint
             if (!TryParse(entry, out var host, out var port))
                 return Array.Empty<IPEndPoint>();
             if (IPAddress.TryParse(host, out var literal))
-                return [new IPEndPoint(literal, port)];
+                return [CompactEndPoint.Normalize(new IPEndPoint(literal, port))];
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             cts.CancelAfter(timeout);
             try
             {
-                var addresses = await Dns.GetHostAddressesAsync(host, AddressFamily.InterNetwork, cts.Token);
-                return addresses.Select(a => new IPEndPoint(a, port)).ToArray();
+                var addresses = await Dns.GetHostAddressesAsync(host, AddressFamily.Unspecified, cts.Token);
+                return addresses.Select(a => CompactEndPoint.Normalize(new IPEndPoint(a, port))).ToArray();
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {

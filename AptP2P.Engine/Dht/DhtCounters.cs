@@ -11,6 +11,8 @@ internal sealed class DhtCounters
     public long ErrorsIn;
     public long Timeouts;
     public long Malformed;
+    /// <summary>Entries of nodes, nodes6 and values skipped in otherwise good responses.</summary>
+    public long MalformedEntries;
     public long Dropped;
     public long Unexpected;
     public long LookupsStarted;

@@ -28,12 +28,12 @@ public sealed partial class DhtNode
                 Respond(query, source, new KrpcResponse(query.TransactionId, Id));
                 break;
             case KrpcMethod.FindNode:
-                Respond(query, source, new KrpcResponse(query.TransactionId, Id) { Nodes = ClosestFor(query.Target) });
+                Respond(query, source, new KrpcResponse(query.TransactionId, Id) { Nodes = ClosestFor(query.Target, query.Want) });
                 break;
             case KrpcMethod.GetPeers:
                 Respond(query, source, new KrpcResponse(query.TransactionId, Id)
                 {
-                    Nodes = ClosestFor(query.Target),
+                    Nodes = ClosestFor(query.Target, query.Want),
                     Values = Peers.Get(query.Target, MaxValuesPerResponse, _random),
                     Token = _tokens.Issue(source.Address),
                 });
@@ -113,6 +113,21 @@ public sealed partial class DhtNode
     };
 
     private List<NodeContact> ClosestFor(NodeId target) => _table.Closest(target, Options.BucketSize);
+
+    /// <summary>
+    /// BEP 32: the nodes of the families the querier wants, ours from the table and the other family's from the sibling's
+    /// published snapshot (no second lock is taken); without <c>want</c>, the family of this socket.
+    /// </summary>
+    private List<NodeContact> ClosestFor(NodeId target, WantedFamilies want)
+    {
+        if (want == WantedFamilies.Default)
+            return ClosestFor(target);
+        var ownFlag = Family == System.Net.Sockets.AddressFamily.InterNetwork ? WantedFamilies.IPv4 : WantedFamilies.IPv6;
+        var nodes = want.HasFlag(ownFlag) ? ClosestFor(target) : [];
+        if ((want & ~ownFlag) != WantedFamilies.Default && Sibling is { } sibling)
+            nodes.AddRange(sibling.PublishedClosest(target, Options.BucketSize));
+        return nodes;
+    }
 
     /// <summary>Every response tells the requester how we saw it (BEP 42's <c>ip</c>).</summary>
     private void Respond(KrpcQuery query, IPEndPoint source, KrpcResponse response) =>

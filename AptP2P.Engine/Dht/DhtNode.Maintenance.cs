@@ -51,13 +51,17 @@ public sealed partial class DhtNode
             {
                 if (IsBootstrapped)
                     await TableEmptiedAsync().WaitAsync(cancellationToken);
-                var routers = await resolveRouters(cancellationToken);
+                var routers = (await resolveRouters(cancellationToken)).Where(Speaks).ToList();
                 if (await BootstrapAsync(routers, cancellationToken))
                 {
                     backoff = TimeSpan.FromSeconds(1);
                     continue;
                 }
-                LogBootstrapFailed(routers.Count, backoff);
+                // The second family's node with no router of its family waits quietly for nodes its sibling hears of.
+                if (routers.Count == 0 && Sibling is not null)
+                    LogBootstrapWaiting(Family, backoff);
+                else
+                    LogBootstrapFailed(routers.Count, backoff);
                 await Task.Delay(backoff, Time, cancellationToken);
                 var maxBackoff = TimeSpan.FromSeconds(Options.MaxBootstrapBackoffSeconds);
                 backoff = backoff * 2 > maxBackoff ? maxBackoff : backoff * 2;
@@ -92,6 +96,8 @@ public sealed partial class DhtNode
                 Peers.Expire();
                 Items.Expire();
             }
+            if (Sibling is not null)
+                PublishContacts();
             if (_table.Count == 0)
                 return;
             RefreshStaleBuckets();
@@ -127,6 +133,9 @@ public sealed partial class DhtNode
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DHT bootstrapped: {Nodes} nodes in the routing table")]
     private partial void LogBootstrapped(int nodes);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "DHT ({Family}) has no router of its family and no node yet; looking again in {Backoff}")]
+    private partial void LogBootstrapWaiting(System.Net.Sockets.AddressFamily family, TimeSpan backoff);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DHT bootstrap found no node ({Routers} routers resolved); retrying in {Backoff}")]
     private partial void LogBootstrapFailed(int routers, TimeSpan backoff);

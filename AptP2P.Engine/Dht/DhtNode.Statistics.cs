@@ -25,7 +25,11 @@ public sealed partial class DhtNode
                 Id.ToString(), ExternalAddress?.ToString(), LocalEndPoint.Port, IsBootstrapped, _table.Count, buckets,
                 c.LookupsStarted, c.LookupsCompleted, _lookups.Count, _rtt.Snapshot(),
                 c.DatagramsIn, c.DatagramsOut, c.QueriesIn, c.QueriesOut, c.ResponsesIn, c.ErrorsIn, c.Timeouts, c.Malformed, c.Dropped, _queries.Count,
-                Peers.KeyCount, Peers.PeerCount, Items.Count, c.AnnouncesStored, c.ItemsStored);
+                Peers.KeyCount, Peers.PeerCount, Items.Count, c.AnnouncesStored, c.ItemsStored)
+            {
+                Family = Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4",
+                MalformedEntries = c.MalformedEntries,
+            };
         }
     }
 }

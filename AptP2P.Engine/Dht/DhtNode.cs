@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Sockets;
 using AptP2P.Engine.Dht.Krpc;
 using AptP2P.Engine.Dht.Lookups;
 using AptP2P.Engine.Dht.Queries;
@@ -57,6 +58,22 @@ public sealed partial class DhtNode : IAsyncDisposable
     public IPEndPoint LocalEndPoint => _transport.LocalEndPoint;
     public IPAddress? ExternalAddress { get; private set; }
 
+    /// <summary>
+    /// The address family of this node's socket. A node speaks to nodes of its family only (BEP 32: one DHT per family,
+    /// each with its own routing table); nodes of the other family it hears of go to <see cref="Sibling"/>.
+    /// </summary>
+    public AddressFamily Family => _transport.LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 && !_transport.LocalEndPoint.Address.IsIPv4MappedToIPv6
+        ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+
+    /// <summary>The node of the other family on this machine, if any (set before <see cref="Start"/>).</summary>
+    public DhtNode? Sibling { get; set; }
+
+    /// <summary>The table's good contacts as of the last maintenance tick, readable without the lock (BEP 32 answers of the sibling).</summary>
+    private NodeContact[] _published = [];
+
+    /// <summary>True when <paramref name="endPoint"/> is of this node's family.</summary>
+    public bool Speaks(IPEndPoint endPoint) => CompactEndPoint.FamilyOf(endPoint) == Family;
+
     /// <summary>Raised (under the lock) when BEP 42 gave us a new id.</summary>
     public event Action<NodeId>? IdChanged;
 
@@ -90,6 +107,8 @@ public sealed partial class DhtNode : IAsyncDisposable
     /// <summary>Puts a node from a saved routing table back, as if it had answered at <paramref name="lastSeen"/>.</summary>
     public void Restore(NodeContact contact, DateTimeOffset lastSeen)
     {
+        if (!Speaks(contact.EndPoint))
+            return;
         lock (_gate)
         {
             if (_table.Observe(contact, responded: true, rtt: null, out _) is { } node)
@@ -141,6 +160,8 @@ public sealed partial class DhtNode : IAsyncDisposable
         _rtt.Add(query.Rtt);
         // A public node's word about LAN addresses is a poisoning attempt or noise: it cannot know our LAN.
         response = LanScope.FromSender(response, source);
+        _counters.MalformedEntries += response.MalformedEntries;
+        response = KeepOwnFamily(response);
         _table.Observe(new NodeContact(response.SenderId, source), responded: true, query.Rtt, out var stale);
         if (stale is not null)
             Ping(stale.EndPoint, stale.Id);
@@ -148,6 +169,43 @@ public sealed partial class DhtNode : IAsyncDisposable
             VoteExternalAddress(seenAs.Address, source);
         query.Observer?.OnResponse(query, response);
     }
+
+    /// <summary>
+    /// Nodes of the other family cannot be queried from this socket: they are handed to the sibling (which pings them, off
+    /// this lock) and left out here. Peers of both families stay: the swarm connects over TCP to either.
+    /// </summary>
+    private KrpcResponse KeepOwnFamily(KrpcResponse response)
+    {
+        if (response.Nodes.All(n => Speaks(n.EndPoint)))
+            return response;
+        var other = response.Nodes.Where(n => !Speaks(n.EndPoint)).ToList();
+        if (Sibling is { } sibling)
+            ThreadPool.UnsafeQueueUserWorkItem(s => s.Consider(other), sibling, preferLocal: false);
+        return response with { Nodes = [.. response.Nodes.Where(n => Speaks(n.EndPoint))] };
+    }
+
+    /// <summary>Nodes heard of through the sibling: those the table would take are pinged, and enter when they answer.</summary>
+    private void Consider(IReadOnlyList<NodeContact> contacts)
+    {
+        lock (_gate)
+        {
+            foreach (var contact in contacts.Take(16))
+            {
+                if (Speaks(contact.EndPoint) && _table.Find(contact.Id) is null && _table.WouldAccept(contact.Id) && !IsOwnEndPoint(contact.EndPoint))
+                    Ping(contact.EndPoint, contact.Id);
+            }
+        }
+    }
+
+    /// <summary>The <paramref name="count"/> published contacts closest to <paramref name="target"/>; no lock.</summary>
+    internal IEnumerable<NodeContact> PublishedClosest(NodeId target, int count)
+    {
+        var published = Volatile.Read(ref _published);
+        return published.OrderBy(c => c.Id.Xor(target)).Take(count);
+    }
+
+    /// <summary>Called under the lock by maintenance: what <see cref="PublishedClosest"/> reads.</summary>
+    private void PublishContacts() => Volatile.Write(ref _published, [.. _table.Nodes.Where(n => n.LastResponse != default).Select(n => n.Contact)]);
 
     private void OnError(KrpcError error, IPEndPoint source)
     {
@@ -224,7 +282,7 @@ public sealed partial class DhtNode : IAsyncDisposable
 
     internal bool IsOwnEndPoint(IPEndPoint endPoint) =>
         endPoint.Port == LocalEndPoint.Port && (endPoint.Address.Equals(LocalEndPoint.Address) || endPoint.Address.Equals(ExternalAddress)
-            || (IPAddress.IsLoopback(endPoint.Address) && LocalEndPoint.Address.Equals(IPAddress.Any)));
+            || (IPAddress.IsLoopback(endPoint.Address) && (LocalEndPoint.Address.Equals(IPAddress.Any) || LocalEndPoint.Address.Equals(IPAddress.IPv6Any))));
 
     internal Lookup StartLookup(LookupKind kind, NodeId target, ILookupListener listener, IReadOnlyList<IPEndPoint>? routers = null)
     {

@@ -12,8 +12,9 @@ using Microsoft.Extensions.Options;
 namespace AptP2P.Engine.Dht;
 
 /// <summary>
-/// The DHT as a service of the engine: binds the UDP socket (<c>AptP2P:Port</c>, <c>AptP2P:BindAddress</c>), restores the
-/// saved state, keeps bootstrapping in the background, and saves the routing table and stored values in batches.
+/// The DHT as a service of the engine: binds the UDP sockets (<c>AptP2P:Port</c>, <c>AptP2P:BindAddress</c>: one node per
+/// address family, BEP 32), restores the saved state, keeps bootstrapping in the background, and saves the routing tables
+/// and stored values in batches. Lookups run on both families at once and announces go to both.
 /// </summary>
 public sealed partial class DhtService(
     IOptionsMonitor<DhtOptions> options,
@@ -28,49 +29,84 @@ public sealed partial class DhtService(
     private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger = loggers.CreateLogger<DhtService>();
-    private readonly TaskCompletionSource<DhtNode> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IReadOnlyList<DhtNode>> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
-    private DhtNode? _node;
-    private LanOnlyTransport? _transport;
+    private DhtNode[] _nodes = [];
+    private IReadOnlyList<LanOnlyTransport> _transports = [];
     private Task _background = Task.CompletedTask;
     private int _disposed;
     private IDisposable? _optionsChanged;
 
-    /// <summary>The running node (null before start).</summary>
-    public DhtNode? Node => _node;
+    /// <summary>The IPv4 node, or the only node (null before start).</summary>
+    public DhtNode? Node => _nodes.Length > 0 ? _nodes[0] : null;
+
+    /// <summary>The IPv6 node beside the IPv4 one (dual stack); null when there is only one node.</summary>
+    public DhtNode? Node6 => _nodes.Length > 1 ? _nodes[1] : null;
+
+    /// <summary>Every running node: one per address family.</summary>
+    public IReadOnlyList<DhtNode> Nodes => _nodes;
+
+    /// <summary>The node that speaks <paramref name="endPoint"/>'s family, if one runs.</summary>
+    public DhtNode? NodeFor(IPEndPoint endPoint) => _nodes.FirstOrDefault(n => n.Speaks(endPoint));
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        var address = IPAddress.TryParse(node.Value.BindAddress, out var parsed) && parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
-            ? parsed : IPAddress.Any;
-        var transport = new LanOnlyTransport(
-            new UdpDhtTransport(new IPEndPoint(address, node.Value.Port), loggers.CreateLogger<UdpDhtTransport>()),
-            () => !discovery.CurrentValue.PublicDht);
-        _transport = transport;
+        var bind = IPAddress.TryParse(node.Value.BindAddress, out var parsed) ? parsed : IPAddress.IPv6Any;
         var saved = await store.LoadAsync(cancellationToken);
-        var dht = new DhtNode(transport, settings, time, loggers.CreateLogger<DhtNode>(), saved.Id);
-        foreach (var (contact, lastSeen) in saved.Nodes)
-            dht.Restore(contact, lastSeen);
-        dht.Read(n =>
+        var transports = new List<LanOnlyTransport>();
+        var nodes = new List<DhtNode>();
+        foreach (var address in NodeEndpoints.ListenAddresses(bind))
         {
-            foreach (var peer in saved.Peers)
-                n.Peers.Load(peer);
-            foreach (var item in saved.Items)
-                n.Items.Load(item);
-            return 0;
+            UdpDhtTransport udp;
+            try
+            {
+                udp = new UdpDhtTransport(new IPEndPoint(address, node.Value.Port), loggers.CreateLogger<UdpDhtTransport>());
+            }
+            catch (System.Net.Sockets.SocketException ex) when (nodes.Count > 0 || address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                // IPv6 configured off on this machine (or its port taken there): the node runs on IPv4 alone and says so.
+                LogFamilyUnavailable(address, ex.SocketErrorCode);
+                continue;
+            }
+            var transport = new LanOnlyTransport(udp, () => !discovery.CurrentValue.PublicDht);
+            var family = udp.LocalEndPoint.AddressFamily;
+            var id = family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? saved.Id6 : saved.Id;
+            transports.Add(transport);
+            nodes.Add(new DhtNode(transport, settings, time, loggers.CreateLogger<DhtNode>(), id));
+        }
+        if (nodes.Count == 2)
+            (nodes[0].Sibling, nodes[1].Sibling) = (nodes[1], nodes[0]);
+        foreach (var dht in nodes)
+        {
+            foreach (var (contact, lastSeen) in saved.Nodes)
+                dht.Restore(contact, lastSeen);
+            dht.Read(n =>
+            {
+                foreach (var peer in saved.Peers.Where(p => n.Speaks(p.Peer)))
+                    n.Peers.Load(peer);
+                foreach (var item in saved.Items)
+                    n.Items.Load(item);
+                return 0;
+            });
+            // Saved rows beyond the bounds (a lowered bound, or a database from before the disk was bounded) are pruned now.
+            FlushStores(dht);
+            dht.Start();
+        }
+        _optionsChanged = options.OnChange(o =>
+        {
+            foreach (var dht in nodes)
+                dht.Reconfigure(o);
         });
-        // Saved rows beyond the bounds (a lowered bound, or a database from before the disk was bounded) are pruned now.
-        FlushStores(dht);
-        dht.Start();
-        _optionsChanged = options.OnChange(dht.Reconfigure);
-        _node = dht;
-        endpoints.RecordDhtPort(transport.LocalEndPoint.Port);
-        LogStarted(transport.LocalEndPoint, dht.Id, saved.Nodes.Count);
-        _background = Task.WhenAll(
-            dht.RunBootstrapAsync(ResolveRoutersAsync, _stopping.Token),
-            PersistAsync(dht, _stopping.Token));
-        _started.TrySetResult(dht);
+        _transports = transports;
+        _nodes = [.. nodes];
+        endpoints.RecordDhtPort(transports[0].LocalEndPoint.Port);
+        foreach (var dht in nodes)
+            LogStarted(dht.LocalEndPoint, dht.Id, dht.KnownNodes);
+        _background = Task.WhenAll([
+            .. nodes.Select(dht => dht.RunBootstrapAsync(ResolveRoutersAsync, _stopping.Token)),
+            PersistAsync(_stopping.Token)]);
+        _started.TrySetResult(nodes);
     }
 
     /// <summary>
@@ -95,12 +131,13 @@ public sealed partial class DhtService(
         {
             LogBackgroundFailed(ex);
         }
-        if (_node is not { } dht)
+        if (_nodes.Length == 0)
             return;
         try
         {
-            FlushStores(dht);
-            var saved = await SaveRoutingTableAsync(dht, CancellationToken.None).WaitAsync(StopBound, CancellationToken.None);
+            foreach (var dht in _nodes)
+                FlushStores(dht);
+            var saved = await SaveRoutingTablesAsync(CancellationToken.None).WaitAsync(StopBound, CancellationToken.None);
             LogFinalSave(saved);
         }
         catch (TimeoutException)
@@ -114,7 +151,7 @@ public sealed partial class DhtService(
     }
 
     /// <summary>Datagrams the DHT did not send because they were for the public network while <c>PublicDht</c> is off.</summary>
-    public long BlockedOutgoing => _transport?.Blocked ?? 0;
+    public long BlockedOutgoing => _transports.Sum(t => t.Blocked);
 
     private async Task<IReadOnlyList<IPEndPoint>> ResolveRoutersAsync(CancellationToken cancellationToken)
     {
@@ -126,7 +163,7 @@ public sealed partial class DhtService(
         return publicDht ? routers : [.. routers.Where(AddressScope.IsLan)];
     }
 
-    private async Task PersistAsync(DhtNode dht, CancellationToken cancellationToken)
+    private async Task PersistAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(FlushInterval, time);
         var lastSave = time.GetUtcNow();
@@ -134,11 +171,12 @@ public sealed partial class DhtService(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                FlushStores(dht);
+                foreach (var dht in _nodes)
+                    FlushStores(dht);
                 if (time.GetUtcNow() - lastSave >= TimeSpan.FromMinutes(options.CurrentValue.SaveIntervalMinutes))
                 {
                     lastSave = time.GetUtcNow();
-                    await SaveRoutingTableAsync(dht, cancellationToken);
+                    await SaveRoutingTablesAsync(cancellationToken);
                 }
             }
         }
@@ -154,49 +192,105 @@ public sealed partial class DhtService(
             store.EnqueueStoreChanges(peers, items);
     }
 
-    /// <summary>Saves the nodes that have answered us, with our id and external address, for the next start.</summary>
+    /// <summary>Saves the nodes that have answered us, with our ids and external addresses, for the next start.</summary>
     /// <returns>How many nodes were saved.</returns>
-    private async Task<int> SaveRoutingTableAsync(DhtNode dht, CancellationToken cancellationToken)
+    private async Task<int> SaveRoutingTablesAsync(CancellationToken cancellationToken)
     {
-        var (id, external, nodes) = dht.Read(n => (n.Id, n.ExternalAddress,
-            n.Table.Nodes.Where(r => r.LastResponse != default).Select(r => (r.Contact, r.LastResponse)).ToList()));
-        await store.SaveRoutingTableAsync(id, external, nodes, cancellationToken);
-        return nodes.Count;
+        var tables = _nodes.Select(dht => dht.Read(n => new DhtSavedTable(n.Family, n.Id, n.ExternalAddress,
+            [.. n.Table.Nodes.Where(r => r.LastResponse != default).Select(r => (r.Contact, r.LastResponse))]))).ToList();
+        await store.SaveRoutingTablesAsync(tables, cancellationToken);
+        return tables.Sum(t => t.Nodes.Count);
     }
 
-    private Task<DhtNode> RunningAsync(CancellationToken cancellationToken) => _started.Task.WaitAsync(cancellationToken);
+    private Task<IReadOnlyList<DhtNode>> RunningAsync(CancellationToken cancellationToken) => _started.Task.WaitAsync(cancellationToken);
 
+    /// <summary>Both families' lookups at once; each peer once, in the order they arrive.</summary>
     public async IAsyncEnumerable<IPEndPoint> FindPeersAsync(InfoHash key, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var dht = await RunningAsync(cancellationToken);
-        await foreach (var peer in dht.FindPeersAsync(key, cancellationToken))
-            yield return peer;
+        var nodes = await RunningAsync(cancellationToken);
+        if (nodes.Count == 1)
+        {
+            await foreach (var peer in nodes[0].FindPeersAsync(key, cancellationToken))
+                yield return peer;
+            yield break;
+        }
+        var found = System.Threading.Channels.Channel.CreateUnbounded<IPEndPoint>(new() { SingleReader = true });
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lookups = Task.WhenAll(nodes.Select(async dht =>
+        {
+            await foreach (var peer in dht.FindPeersAsync(key, both.Token))
+                found.Writer.TryWrite(peer);
+        })).ContinueWith(t => { found.Writer.TryComplete(t.Exception?.InnerException is OperationCanceledException ? null : t.Exception?.InnerException); },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var seen = new HashSet<IPEndPoint>();
+        try
+        {
+            await foreach (var peer in found.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (seen.Add(peer))
+                    yield return peer;
+            }
+        }
+        finally
+        {
+            await both.CancelAsync();
+            await lookups.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     public async Task AnnounceAsync(InfoHash key, int port, CancellationToken cancellationToken)
     {
-        var dht = await RunningAsync(cancellationToken);
-        var stored = await dht.AnnounceAsync(key, port, cancellationToken);
-        LogAnnounced(key, port, stored);
+        var nodes = await RunningAsync(cancellationToken);
+        var stored = await Task.WhenAll(nodes.Select(dht => dht.AnnounceAsync(key, port, cancellationToken)));
+        LogAnnounced(key, port, stored.Sum());
     }
 
     public async Task PublishPieceListAsync(ContentHash file, ReadOnlyMemory<byte> bencodedV, CancellationToken cancellationToken)
     {
-        var dht = await RunningAsync(cancellationToken);
-        var stored = await dht.PublishPieceListAsync(file, bencodedV, cancellationToken);
-        LogPublished(file, stored);
+        var nodes = await RunningAsync(cancellationToken);
+        var stored = await Task.WhenAll(nodes.Select(dht => dht.PublishPieceListAsync(file, bencodedV, cancellationToken)));
+        LogPublished(file, stored.Sum());
     }
 
+    /// <summary>The first piece list either family finds; the other lookup is cancelled then.</summary>
     public async Task<byte[]?> FetchPieceListAsync(ContentHash file, CancellationToken cancellationToken)
     {
-        var dht = await RunningAsync(cancellationToken);
-        return await dht.FetchPieceListAsync(file, cancellationToken);
+        var nodes = await RunningAsync(cancellationToken);
+        if (nodes.Count == 1)
+            return await nodes[0].FetchPieceListAsync(file, cancellationToken);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = nodes.Select(dht => dht.FetchPieceListAsync(file, both.Token)).ToList();
+        try
+        {
+            while (pending.Count > 0)
+            {
+                var done = await Task.WhenAny(pending);
+                pending.Remove(done);
+                if (done.IsCompletedSuccessfully && done.Result is { } list)
+                    return list;
+                if (done.IsFaulted && pending.Count == 0)
+                    await done;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            return null;
+        }
+        finally
+        {
+            await both.CancelAsync();
+            await ((Task)Task.WhenAll(pending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
-    public int KnownNodes => _node?.KnownNodes ?? 0;
+    public int KnownNodes => _nodes.Sum(n => n.KnownNodes);
 
-    public DhtStatistics GetStatistics() =>
-        _node?.GetStatistics() ?? throw new InvalidOperationException("The DHT has not started yet.");
+    /// <summary>The IPv4 node's statistics (or the only node's), with the IPv6 node's beside them.</summary>
+    public DhtStatistics GetStatistics()
+    {
+        if (Node is not { } first)
+            throw new InvalidOperationException("The DHT has not started yet.");
+        var statistics = first.GetStatistics();
+        return Node6 is { } second ? statistics with { Ipv6 = second.GetStatistics() } : statistics;
+    }
 
     // Registered under three service types, so the container disposes it three times: only the first counts.
     public async ValueTask DisposeAsync()
@@ -206,13 +300,16 @@ public sealed partial class DhtService(
         await _stopping.CancelAsync();
         _optionsChanged?.Dispose();
         await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (_node is not null)
-            await _node.DisposeAsync();
+        foreach (var dht in _nodes)
+            await dht.DisposeAsync();
         _stopping.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DHT listening on udp {EndPoint} as {Id}; {Nodes} saved nodes restored")]
     private partial void LogStarted(IPEndPoint endPoint, NodeId id, int nodes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DHT not listening on {Address}: {Error} (the other address family still works)")]
+    private partial void LogFamilyUnavailable(IPAddress address, System.Net.Sockets.SocketError error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DHT stopped: routing table saved ({Nodes} nodes)")]
     private partial void LogFinalSave(int nodes);

@@ -124,7 +124,7 @@ public sealed partial class LanDiscoveryService(
     /// <summary>A LAN peer is pinged so that it enters the routing table as soon as it answers.</summary>
     private void AddContact(LanPeer peer)
     {
-        if (dht.Node is { } node)
+        if (dht.NodeFor(peer.EndPoint) is { } node)
             _ = node.PingAsync(peer.EndPoint);
     }
 

@@ -84,12 +84,10 @@ public sealed partial class LanFirstDht(DhtService dht, LanDirectory lan, IOptio
     {
         try
         {
-            if (dht.Node is not { } node)
-                return;
             var replicas = lan.Closest(key.Id, LanReplicas);
             await Task.WhenAll(replicas.Select(async replica =>
             {
-                var response = await AskAsync(node, replica, new KrpcQuery([], KrpcMethod.GetPeers, node.Id) { Target = key.Id }, cancellationToken);
+                var response = await AskAsync(replica, new KrpcQuery([], KrpcMethod.GetPeers, default) { Target = key.Id }, cancellationToken);
                 foreach (var value in response?.Values ?? [])
                 {
                     if (Usable(value))
@@ -144,24 +142,25 @@ public sealed partial class LanFirstDht(DhtService dht, LanDirectory lan, IOptio
 
     private async Task AnnounceOnLanAsync(InfoHash key, int port, CancellationToken cancellationToken)
     {
-        if (dht.Node is not { } node)
-            return;
         var stored = 0;
         await Task.WhenAll(lan.Closest(key.Id, LanReplicas).Select(async replica =>
         {
-            var answer = await AskAsync(node, replica, new KrpcQuery([], KrpcMethod.GetPeers, node.Id) { Target = key.Id }, cancellationToken);
+            var answer = await AskAsync(replica, new KrpcQuery([], KrpcMethod.GetPeers, default) { Target = key.Id }, cancellationToken);
             if (answer?.Token is not { } token)
                 return;
-            var announce = new KrpcQuery([], KrpcMethod.AnnouncePeer, node.Id) { Target = key.Id, Port = port, Token = token };
-            if (await AskAsync(node, replica, announce, cancellationToken) is not null)
+            var announce = new KrpcQuery([], KrpcMethod.AnnouncePeer, default) { Target = key.Id, Port = port, Token = token };
+            if (await AskAsync(replica, announce, cancellationToken) is not null)
                 Interlocked.Increment(ref stored);
         }));
         if (stored > 0)
             LogAnnouncedOnLan(key, stored);
     }
 
-    private static async Task<KrpcResponse?> AskAsync(DhtNode node, LanPeer replica, KrpcQuery query, CancellationToken cancellationToken)
+    /// <summary>One query to a LAN peer from the DHT node of its family (the sender id is that node's); null without an answer.</summary>
+    private async Task<KrpcResponse?> AskAsync(LanPeer replica, KrpcQuery query, CancellationToken cancellationToken)
     {
+        if (dht.NodeFor(replica.EndPoint) is not { } node)
+            return null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(LanQueryTimeout);
         try

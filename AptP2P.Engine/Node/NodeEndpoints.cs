@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Net.Sockets;
 
 namespace AptP2P.Engine.Node;
 
@@ -50,6 +51,19 @@ public sealed class NodeEndpoints
             return address.Equals(bound);
         // Bound to every address (or not yet known): every loopback and interface address of the machine reaches it.
         return IPAddress.IsLoopback(address) || IsWildcard(address) || _localAddresses.Value.Contains(address);
+    }
+
+    /// <summary>
+    /// The addresses a bind address stands for, one socket each: <c>::</c> every IPv4 and every IPv6 address (an IPv4 socket
+    /// and an IPv6-only one; IPv4 alone on a machine without IPv6), <c>0.0.0.0</c> every IPv4 address, anything else that
+    /// address alone.
+    /// </summary>
+    public static IReadOnlyList<IPAddress> ListenAddresses(IPAddress bind)
+    {
+        bind = Normalise(bind);
+        if (!bind.Equals(IPAddress.IPv6Any))
+            return [bind];
+        return Socket.OSSupportsIPv6 ? [IPAddress.Any, IPAddress.IPv6Any] : [IPAddress.Any];
     }
 
     private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);

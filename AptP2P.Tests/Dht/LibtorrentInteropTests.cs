@@ -10,19 +10,20 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AptP2P.Tests.Dht;
 
-/// <summary>Our node and five libtorrent nodes on 127.0.0.1: our node bootstraps from them only.</summary>
-public sealed class LibtorrentInteropFixture : IAsyncLifetime
+/// <summary>Our node and five libtorrent nodes on one loopback address: our node bootstraps from them only.</summary>
+public abstract class LibtorrentNodeFixture(IPAddress address) : IAsyncLifetime
 {
-    public LibtorrentCluster Cluster { get; } = new();
+    public IPAddress Address { get; } = address;
+    public LibtorrentCluster Cluster { get; } = new(address.ToString());
     public DhtNode Node { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         await Cluster.InitializeAsync();
-        var transport = new UdpDhtTransport(new IPEndPoint(IPAddress.Loopback, 0), NullLogger<UdpDhtTransport>.Instance);
+        var transport = new UdpDhtTransport(new IPEndPoint(Address, 0), NullLogger<UdpDhtTransport>.Instance);
         Node = new DhtNode(transport, new DhtOptions(), TimeProvider.System, NullLogger.Instance);
         Node.Start();
-        var routers = Cluster.Ports.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList();
+        var routers = Cluster.Ports.Select(p => new IPEndPoint(Address, p)).ToList();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         if (!await Node.BootstrapAsync(routers, cts.Token))
             throw new InvalidOperationException("Our node could not bootstrap from the libtorrent nodes.\n" + Cluster.Stderr);
@@ -32,15 +33,35 @@ public sealed class LibtorrentInteropFixture : IAsyncLifetime
     {
         await Node.DisposeAsync();
         await Cluster.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 
-public sealed class LibtorrentInteropTests(LibtorrentInteropFixture fixture) : IClassFixture<LibtorrentInteropFixture>
+/// <summary>IPv4 (BEP 5): our node and the libtorrent nodes on 127.0.0.1.</summary>
+public sealed class LibtorrentInteropFixture() : LibtorrentNodeFixture(IPAddress.Loopback);
+
+/// <summary>The same over IPv6 (BEP 32): our node on [::1] and five libtorrent nodes on [::1], nothing else.</summary>
+public sealed class LibtorrentInterop6Fixture() : LibtorrentNodeFixture(IPAddress.IPv6Loopback);
+
+public sealed class LibtorrentInteropTests(LibtorrentInteropFixture fixture) : LibtorrentInteropTestsBase(fixture), IClassFixture<LibtorrentInteropFixture>;
+
+public sealed class LibtorrentInterop6Tests(LibtorrentInterop6Fixture fixture) : LibtorrentInteropTestsBase(fixture), IClassFixture<LibtorrentInterop6Fixture>
+{
+    [Fact]
+    public void Our_ipv6_node_speaks_ipv6()
+    {
+        Assert.Equal(System.Net.Sockets.AddressFamily.InterNetworkV6, Node.Family);
+        Assert.Equal("ipv6", Node.GetStatistics().Family);
+    }
+}
+
+/// <summary>Each behaviour against libtorrent, once per address family.</summary>
+public abstract class LibtorrentInteropTestsBase(LibtorrentNodeFixture fixture)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private LibtorrentCluster Cluster => fixture.Cluster;
-    private DhtNode Node => fixture.Node;
+    private protected DhtNode Node => fixture.Node;
 
     [Fact]
     public void Our_node_bootstrapped_from_libtorrent_nodes()
@@ -56,7 +77,7 @@ public sealed class LibtorrentInteropTests(LibtorrentInteropFixture fixture) : I
         var announced = await Cluster.SendAsync(new { op = "announce", node = 0, ih = key.ToString() }, Deadline);
         var port = announced["port"]!.GetValue<int>();
 
-        var expected = new IPEndPoint(IPAddress.Loopback, port);
+        var expected = new IPEndPoint(fixture.Address, port);
         var found = await PollAsync(async () =>
         {
             await foreach (var peer in Node.FindPeersAsync(key, Ct))
@@ -75,11 +96,11 @@ public sealed class LibtorrentInteropTests(LibtorrentInteropFixture fixture) : I
         var key = new InfoHash(NodeId.Random());
         const int port = 9977;
         var stored = await Node.AnnounceAsync(key, port, Ct);
-        Assert.True(stored >= 3, $"Only {stored} libtorrent nodes accepted our announce_peer");
+        Assert.True(stored >= 3, $"Only {stored} libtorrent nodes accepted our announce_peer: {System.Text.Json.JsonSerializer.Serialize(Node.GetStatistics())}");
 
         var answer = await Cluster.SendAsync(new { op = "get_peers", node = 3, ih = key.ToString(), want_port = port, timeout = 30 }, Deadline);
         var peers = answer["peers"]!.AsArray().Select(p => (p![0]!.GetValue<string>(), p[1]!.GetValue<int>())).ToList();
-        Assert.Contains(("127.0.0.1", port), peers);
+        Assert.Contains((fixture.Address.ToString(), port), peers);
     }
 
     [Fact]

@@ -6,12 +6,21 @@ using System.Text.Json.Nodes;
 namespace AptP2P.Tests.Fixtures;
 
 /// <summary>
-/// Five python3-libtorrent DHT nodes on 127.0.0.1 (one Python process, one libtorrent session per node), linked to each other
-/// and to nothing outside: the independent implementation our node must interoperate with. Needs Debian's
-/// <c>/usr/bin/python3</c> with the <c>python3-libtorrent</c> package; fails loudly without it.
+/// Five python3-libtorrent DHT nodes on 127.0.0.1 (or on ::1: <see cref="LibtorrentCluster(string)"/>; one Python process,
+/// one libtorrent session per node), linked to each other and to nothing outside: the independent implementation our node
+/// must interoperate with. Needs Debian's <c>/usr/bin/python3</c> with the <c>python3-libtorrent</c> package; fails loudly
+/// without it.
 /// </summary>
-public sealed class LibtorrentCluster : IAsyncLifetime
+public sealed class LibtorrentCluster(string address) : IAsyncLifetime
 {
+    public LibtorrentCluster()
+        : this("127.0.0.1")
+    {
+    }
+
+    /// <summary>The loopback address every node listens on.</summary>
+    public string Address { get; } = address;
+
     public const int NodeCount = 5;
     private const string Python = "/usr/bin/python3";
 
@@ -30,7 +39,7 @@ public sealed class LibtorrentCluster : IAsyncLifetime
         await File.WriteAllTextAsync(_scriptPath, LibtorrentScript.Source);
         var start = new ProcessStartInfo(Python)
         {
-            ArgumentList = { "-W", "ignore", _scriptPath, NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ArgumentList = { "-W", "ignore", _scriptPath, NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Address },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,10 +1,11 @@
 namespace AptP2P.Tests.Fixtures;
 
-/// <summary>The Python side of <see cref="LibtorrentCluster"/>: N libtorrent DHT nodes on 127.0.0.1 driven by JSON lines on stdin.</summary>
+/// <summary>The Python side of <see cref="LibtorrentCluster"/>: N libtorrent DHT nodes on one loopback address (127.0.0.1 or ::1) driven by JSON lines on stdin.</summary>
 internal static class LibtorrentScript
 {
     public const string Source = """
-# Runs N libtorrent DHT nodes on 127.0.0.1 and answers JSON commands on stdin, one JSON line each, for AptP2P's interop tests.
+# Runs N libtorrent DHT nodes on one address (argv[2], 127.0.0.1 or ::1) and answers JSON commands on stdin, one JSON line
+# each, for AptP2P's interop tests.
 import hashlib, json, os, shutil, sys, tempfile, time
 
 try:
@@ -14,13 +15,15 @@ except ImportError as e:
     sys.exit(2)
 
 count = int(sys.argv[1])
+host = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+listen = "[%s]:0" % host if ":" in host else "%s:0" % host
 workdir = tempfile.mkdtemp(prefix="aptp2p-lt-")
 mask = (lt.alert.category_t.dht_notification | lt.alert.category_t.dht_operation_notification
         | lt.alert.category_t.error_notification | lt.alert.category_t.status_notification)
 settings = {
     "enable_dht": True, "dht_bootstrap_nodes": "", "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
     "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False, "dht_enforce_node_id": False,
-    "dht_ignore_dark_internet": False, "listen_interfaces": "127.0.0.1:0", "alert_mask": int(mask),
+    "dht_ignore_dark_internet": False, "listen_interfaces": listen, "alert_mask": int(mask),
     "dht_announce_interval": 5, "enable_incoming_utp": False, "enable_outgoing_utp": False,
 }
 sessions = [lt.session(settings) for _ in range(count)]
@@ -32,7 +35,7 @@ for s in sessions:
     ports.append(s.listen_port())
 for s in sessions:
     for p in ports:
-        s.add_dht_node(("127.0.0.1", p))
+        s.add_dht_node((host, p))
 pending = [[] for _ in sessions]  # alerts popped while waiting for another kind
 
 
@@ -120,9 +123,12 @@ def handle(cmd):
     if op == "routing":
         state = s.dht_state()
         nodes = []
-        for raw in state.get(b"nodes", []):
+        for raw in state.get(b"nodes", []) + state.get(b"nodes6", []):
             if len(raw) == 6:
                 nodes.append(["%d.%d.%d.%d" % tuple(raw[:4]), raw[4] * 256 + raw[5]])
+            elif len(raw) == 18:
+                import ipaddress
+                nodes.append([str(ipaddress.IPv6Address(bytes(raw[:16]))), raw[16] * 256 + raw[17]])
         return {"nodes": nodes}
     if op == "quit":
         return {"ok": True}

@@ -41,15 +41,21 @@ public sealed class ClientAccess
         foreach (var entry in ConfigurationList.Split(entries))
         {
             if (IPNetwork.TryParse(entry, out var network))
-                networks.Add(network);
+                networks.Add(AsIPv4(network));
             else if (IPAddress.TryParse(entry, out var single))
-                networks.Add(new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+                networks.Add(AsIPv4(new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)));
             else
                 throw new FormatException($"'{entry}' in AptP2P:AllowedClients is not an address or CIDR network");
         }
         // An empty list means the local machine only; a list replaces that default (include 127.0.0.0/8 to keep local access).
         return networks.Count == 0 ? LoopbackOnly : [.. networks];
     }
+
+    /// <summary>An IPv4-mapped network (<c>::ffff:10.0.0.0/104</c>) is the IPv4 network it maps, as clients' addresses are.</summary>
+    private static IPNetwork AsIPv4(IPNetwork network) =>
+        network.BaseAddress.IsIPv4MappedToIPv6 && network.PrefixLength >= 96
+            ? new IPNetwork(network.BaseAddress.MapToIPv4(), network.PrefixLength - 96)
+            : network;
 
     public static bool IsValid(IEnumerable<string> entries)
     {

@@ -52,17 +52,25 @@ public static class AptP2PHost
             .Validate(o => ClientAccess.IsValid(o.AllowedClients), "AptP2P:AllowedClients must list addresses or CIDR networks such as 192.168.1.0/24")
             .Validate(o => IPAddress.TryParse(o.BindAddress, out _), "AptP2P:BindAddress must be an IP address such as 0.0.0.0 or 127.0.0.1");
 
+        // "::" is every IPv4 and IPv6 address: one socket per family, the IPv6 one IPv6-only, so that an IPv4 client is
+        // always seen at its IPv4 address (never as ::ffff:a.b.c.d) by access control, the peer protocol and the logs.
+        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = BindListenSocket);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var options = context.Configuration.GetSection(AptP2POptions.SectionName).Get<AptP2POptions>() ?? new AptP2POptions();
-            var address = IPAddress.TryParse(options.BindAddress, out var parsed) ? parsed : IPAddress.Any;
+            var bind = IPAddress.TryParse(options.BindAddress, out var parsed) ? parsed : IPAddress.IPv6Any;
             kestrel.AddServerHeader = false;
-            kestrel.Listen(address, options.Port, listen =>
+            // Port 0 (tests) would give each family its own free port: the first family alone then.
+            var addresses = NodeEndpoints.ListenAddresses(bind);
+            foreach (var address in options.Port == 0 ? addresses.Take(1) : addresses)
             {
-                var prefetcher = listen.ApplicationServices.GetRequiredService<Prefetcher>();
-                listen.Use(listen.ApplicationServices.GetRequiredService<ConnectTunnel>().Middleware);
-                listen.Use(RequestPump.Middleware(prefetcher.For));
-            });
+                kestrel.Listen(address, options.Port, listen =>
+                {
+                    var prefetcher = listen.ApplicationServices.GetRequiredService<Prefetcher>();
+                    listen.Use(listen.ApplicationServices.GetRequiredService<ConnectTunnel>().Middleware);
+                    listen.Use(RequestPump.Middleware(prefetcher.For));
+                });
+            }
         });
 
         configure?.Invoke(builder);
@@ -189,11 +197,30 @@ public static class AptP2PHost
             sources.Insert(index, settingsSource);
     }
 
+    /// <summary>Kestrel's listen socket, except that a socket on <c>::</c> is IPv6-only (IPv4 has a socket of its own).</summary>
+    private static System.Net.Sockets.Socket BindListenSocket(EndPoint endPoint)
+    {
+        if (endPoint is not IPEndPoint { Address: var address } ip || !address.Equals(IPAddress.IPv6Any))
+            return Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Stream,
+            System.Net.Sockets.ProtocolType.Tcp) { DualMode = false };
+        try
+        {
+            socket.Bind(ip);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return socket;
+    }
+
     private static void RecordBoundPorts(WebApplication app)
     {
         var node = app.Services.GetRequiredService<NodeEndpoints>();
         var bind = app.Services.GetRequiredService<IOptions<AptP2POptions>>().Value.BindAddress;
-        node.RecordBindAddress(IPAddress.TryParse(bind, out var parsed) ? parsed : IPAddress.Any);
+        node.RecordBindAddress(IPAddress.TryParse(bind, out var parsed) ? parsed : IPAddress.IPv6Any);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var address in addresses)
         {

@@ -55,11 +55,11 @@ public static class KrpcDecoder
         {
             case KrpcMethod.FindNode:
                 return TryGetId(args, "target"u8, out var target)
-                    ? KrpcDecodeResult.Ok(query with { Target = target })
+                    ? KrpcDecodeResult.Ok(query with { Target = target, Want = ReadWant(args) })
                     : KrpcDecodeResult.Bad("find_node without a valid target", transactionId, wasQuery: true);
             case KrpcMethod.GetPeers:
                 return TryGetId(args, "info_hash"u8, out var infoHash)
-                    ? KrpcDecodeResult.Ok(query with { Target = infoHash })
+                    ? KrpcDecodeResult.Ok(query with { Target = infoHash, Want = ReadWant(args) })
                     : KrpcDecodeResult.Bad("get_peers without a valid info_hash", transactionId, wasQuery: true);
             case KrpcMethod.AnnouncePeer:
                 return DecodeAnnounce(args, query);
@@ -138,14 +138,20 @@ public static class KrpcDecoder
             return KrpcDecodeResult.Bad("response without body", transactionId);
         if (!TryGetId(r, "id"u8, out var sender))
             return KrpcDecodeResult.Bad("response without a valid id", transactionId);
+        var malformed = 0;
+        var nodes = new List<NodeContact>();
+        ReadNodes(r, "nodes"u8, NodeContact.CompactLength, nodes, ref malformed);
+        ReadNodes(r, "nodes6"u8, NodeContact.CompactLength6, nodes, ref malformed);
         var response = new KrpcResponse(transactionId, sender)
         {
             RequesterAddress = ReadRequesterAddress(root, r),
-            Nodes = ReadNodes(r),
-            Values = ReadValues(r),
+            Nodes = nodes,
+            Values = ReadValues(r, ref malformed),
             Token = r.TryGetProperty("token"u8, out var token) && token.TryGetString(out var tokenBytes) && tokenBytes.Length <= MaxTokenLength
                 ? tokenBytes.ToArray() : null,
         };
+        if (malformed > 0)
+            response = response with { MalformedEntries = malformed };
         if (r.TryGetProperty("v"u8, out var v) && v.RawSpan.Length <= MaxValueLength)
         {
             response = response with { Value = v.RawSpan.ToArray() };
@@ -209,34 +215,74 @@ public static class KrpcDecoder
         return null;
     }
 
-    private static List<NodeContact> ReadNodes(BencodeElement r)
+    /// <summary>At most this many nodes are read from each of <c>nodes</c> and <c>nodes6</c>; K = 8 is what a node sends.</summary>
+    private const int MaxNodesPerField = 64;
+
+    /// <summary>
+    /// The compact nodes of one field (<c>nodes</c>: 26 bytes each, <c>nodes6</c>: 38). A trailing partial entry or a port 0
+    /// is skipped and counted, not fatal: the whole entries are still good.
+    /// </summary>
+    private static void ReadNodes(BencodeElement r, ReadOnlySpan<byte> field, int entryLength, List<NodeContact> into, ref int malformed)
     {
-        if (!r.TryGetProperty("nodes"u8, out var nodes) || !nodes.TryGetString(out var bytes) || bytes.Length < NodeContact.CompactLength)
-            return [];
-        // A trailing partial entry is ignored, not fatal: the whole entries are still good.
-        var count = Math.Min(bytes.Length / NodeContact.CompactLength, 64);
-        var list = new List<NodeContact>(count);
+        if (!r.TryGetProperty(field, out var nodes))
+            return;
+        if (!nodes.TryGetString(out var bytes))
+        {
+            malformed++;
+            return;
+        }
+        if (bytes.Length % entryLength != 0)
+            malformed++;
+        var count = Math.Min(bytes.Length / entryLength, MaxNodesPerField);
         for (var i = 0; i < count; i++)
         {
-            var entry = bytes.Slice(i * NodeContact.CompactLength, NodeContact.CompactLength);
+            var entry = bytes.Slice(i * entryLength, entryLength);
             CompactEndPoint.TryRead(entry[NodeId.Length..], out var endPoint);
-            if (endPoint.Port != 0)
-                list.Add(new NodeContact(new NodeId(entry[..NodeId.Length]), endPoint));
+            if (endPoint.Port == 0)
+                malformed++;
+            else
+                into.Add(new NodeContact(new NodeId(entry[..NodeId.Length]), endPoint));
+        }
+    }
+
+    private static List<IPEndPoint> ReadValues(BencodeElement r, ref int malformed)
+    {
+        if (!r.TryGetProperty("values"u8, out var values))
+            return [];
+        if (values.Kind != BencodeKind.List)
+        {
+            malformed++;
+            return [];
+        }
+        var list = new List<IPEndPoint>(Math.Min(values.Count, 256));
+        foreach (var item in values.EnumerateChildren())
+        {
+            if (list.Count >= 256)
+                break;
+            // 6-byte IPv4 and 18-byte IPv6 peers (BEP 32); anything else is junk.
+            if (item.TryGetString(out var bytes) && CompactEndPoint.TryRead(bytes, out var peer) && peer.Port != 0)
+                list.Add(peer);
+            else
+                malformed++;
         }
         return list;
     }
 
-    private static List<IPEndPoint> ReadValues(BencodeElement r)
+    /// <summary>BEP 32 <c>want</c>: a list of <c>n4</c> and <c>n6</c>; anything else in it is ignored.</summary>
+    private static WantedFamilies ReadWant(BencodeElement args)
     {
-        if (!r.TryGetProperty("values"u8, out var values) || values.Kind != BencodeKind.List)
-            return [];
-        var list = new List<IPEndPoint>(Math.Min(values.Count, 256));
-        foreach (var item in values.EnumerateChildren())
+        if (!args.TryGetProperty("want"u8, out var want) || want.Kind != BencodeKind.List)
+            return WantedFamilies.Default;
+        var wanted = WantedFamilies.Default;
+        foreach (var item in want.EnumerateChildren())
         {
-            // IPv6 peers (18 bytes, BEP 32) and junk are skipped; we speak IPv4.
-            if (list.Count < 256 && item.TryGetString(out var bytes) && CompactEndPoint.TryRead(bytes, out var peer) && peer.Port != 0)
-                list.Add(peer);
+            if (!item.TryGetString(out var name))
+                continue;
+            if (name.SequenceEqual("n4"u8))
+                wanted |= WantedFamilies.IPv4;
+            else if (name.SequenceEqual("n6"u8))
+                wanted |= WantedFamilies.IPv6;
         }
-        return list;
+        return wanted;
     }
 }

@@ -95,18 +95,29 @@ public static class KrpcEncoder
             w.WriteString("v");
             w.WriteRaw(put.Value);
         }
+        if (q.Want != WantedFamilies.Default && q.Method is KrpcMethod.FindNode or KrpcMethod.GetPeers)
+        {
+            w.WriteString("want");
+            w.WriteListStart();
+            if (q.Want.HasFlag(WantedFamilies.IPv4))
+                w.WriteString("n4"u8);
+            if (q.Want.HasFlag(WantedFamilies.IPv6))
+                w.WriteString("n6"u8);
+            w.WriteEnd();
+        }
         w.WriteEnd();
     }
 
     public static void WriteResponse(IBufferWriter<byte> output, KrpcResponse response)
     {
         var w = new BencodeWriter(output);
-        Span<byte> scratch = stackalloc byte[CompactEndPoint.Length];
+        Span<byte> scratch = stackalloc byte[CompactEndPoint.Length6];
         w.WriteDictionaryStart();
-        if (response.RequesterAddress is { } requester && CompactEndPoint.IsIPv4(requester))
+        if (response.RequesterAddress is { } requester)
         {
-            CompactEndPoint.Write(requester, scratch);
-            w.WriteString("ip", scratch);
+            var length = CompactEndPoint.LengthOf(requester);
+            CompactEndPoint.Write(requester, scratch[..length]);
+            w.WriteString("ip", scratch[..length]);
         }
         w.WriteString("r");
         WriteBody(w, response);
@@ -124,13 +135,8 @@ public static class KrpcEncoder
         w.WriteString("id", id);
         if (r.Key is { } key)
             w.WriteString("k", key);
-        if (r.Nodes.Count > 0)
-        {
-            var nodes = new byte[r.Nodes.Count * NodeContact.CompactLength];
-            for (var i = 0; i < r.Nodes.Count; i++)
-                r.Nodes[i].WriteCompact(nodes.AsSpan(i * NodeContact.CompactLength));
-            w.WriteString("nodes", nodes);
-        }
+        WriteNodes(w, "nodes", r.Nodes, ipv4: true, NodeContact.CompactLength);
+        WriteNodes(w, "nodes6", r.Nodes, ipv4: false, NodeContact.CompactLength6);
         if (r.Seq is { } seq)
             w.WriteInteger("seq", seq);
         if (r.Signature is { } sig)
@@ -144,17 +150,38 @@ public static class KrpcEncoder
         }
         if (r.Values.Count > 0)
         {
-            Span<byte> peer = stackalloc byte[CompactEndPoint.Length];
+            Span<byte> peer = stackalloc byte[CompactEndPoint.Length6];
             w.WriteString("values");
             w.WriteListStart();
             foreach (var endPoint in r.Values)
             {
-                CompactEndPoint.Write(endPoint, peer);
-                w.WriteString(peer);
+                var length = CompactEndPoint.LengthOf(endPoint);
+                CompactEndPoint.Write(endPoint, peer[..length]);
+                w.WriteString(peer[..length]);
             }
             w.WriteEnd();
         }
         w.WriteEnd();
+    }
+
+    /// <summary>The nodes of one family as one compact string (BEP 5 <c>nodes</c>, BEP 32 <c>nodes6</c>); nothing when there are none.</summary>
+    private static void WriteNodes(BencodeWriter w, string field, IReadOnlyList<NodeContact> nodes, bool ipv4, int entryLength)
+    {
+        var count = 0;
+        foreach (var node in nodes)
+            count += node.IsIPv4 == ipv4 ? 1 : 0;
+        if (count == 0)
+            return;
+        var bytes = new byte[count * entryLength];
+        var offset = 0;
+        foreach (var node in nodes)
+        {
+            if (node.IsIPv4 != ipv4)
+                continue;
+            node.WriteCompact(bytes.AsSpan(offset, entryLength));
+            offset += entryLength;
+        }
+        w.WriteString(field, bytes);
     }
 
     public static void WriteError(IBufferWriter<byte> output, KrpcError error)

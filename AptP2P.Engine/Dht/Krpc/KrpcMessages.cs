@@ -28,6 +28,15 @@ public static class KrpcErrorCode
     public const int SequenceTooLow = 302;
 }
 
+/// <summary>BEP 32 <c>want</c>: which families of nodes a querier asks for (none given: the family of the socket asked).</summary>
+[Flags]
+public enum WantedFamilies : byte
+{
+    Default = 0,
+    IPv4 = 1,
+    IPv6 = 2,
+}
+
 /// <summary>A decoded KRPC datagram: a query, a response or an error.</summary>
 public abstract record KrpcMessage(byte[] TransactionId);
 
@@ -41,6 +50,8 @@ public sealed record KrpcQuery(byte[] TransactionId, KrpcMethod Method, NodeId S
 {
     public bool ReadOnly { get; init; }
     public NodeId Target { get; init; }
+    /// <summary>find_node and get_peers: BEP 32's <c>want</c> (<c>n4</c>, <c>n6</c>).</summary>
+    public WantedFamilies Want { get; init; }
     public int Port { get; init; }
     public bool ImpliedPort { get; init; }
     public byte[]? Token { get; init; }
@@ -58,8 +69,12 @@ public sealed record PutArguments(byte[] Value, byte[]? Key, byte[]? Signature, 
 /// <summary>A response. KRPC responses do not name their method; the pending query decides how the fields are read.</summary>
 public sealed record KrpcResponse(byte[] TransactionId, NodeId SenderId) : KrpcMessage(TransactionId)
 {
+    /// <summary>Nodes of both families: IPv4 ones travel in <c>nodes</c>, IPv6 ones in <c>nodes6</c> (BEP 32).</summary>
     public IReadOnlyList<NodeContact> Nodes { get; init; } = [];
+    /// <summary>Peers of both families: 6-byte IPv4 and 18-byte IPv6 entries of <c>values</c>.</summary>
     public IReadOnlyList<IPEndPoint> Values { get; init; } = [];
+    /// <summary>Entries of <c>nodes</c>, <c>nodes6</c> and <c>values</c> skipped as malformed (a partial entry, port 0, a wrong length).</summary>
+    public int MalformedEntries { get; init; }
     public byte[]? Token { get; init; }
     /// <summary>BEP 42: our address as the responder saw it.</summary>
     public IPEndPoint? RequesterAddress { get; init; }

@@ -79,13 +79,21 @@ public sealed class Lookup : IQueryObserver
         _candidates.Add(new LookupCandidate(contact.EndPoint, contact.Id));
     }
 
-    /// <summary>Addresses no node can have (0.0.0.0/8, multicast, broadcast): a node that hands them out is lying or broken.</summary>
-    private static bool IsRoutable(IPAddress address)
+    /// <summary>
+    /// Addresses no node can have (IPv4 0.0.0.0/8, multicast, broadcast; IPv6 unspecified and multicast ff00::/8), or of the
+    /// other family (this socket cannot reach it): a node that hands them out is lying or broken.
+    /// </summary>
+    private bool IsRoutable(IPAddress address)
     {
         Span<byte> b = stackalloc byte[16];
-        if (!address.TryWriteBytes(b, out var written) || written != 4)
+        if (!address.TryWriteBytes(b, out var written))
             return false;
-        return b[0] != 0 && b[0] < 224;
+        var family = written == 4 ? System.Net.Sockets.AddressFamily.InterNetwork : System.Net.Sockets.AddressFamily.InterNetworkV6;
+        if (family != _node.Family)
+            return false;
+        return written == 4
+            ? b[0] != 0 && b[0] < 224
+            : b[0] != 0xff && !address.Equals(IPAddress.IPv6Any);
     }
 
     private void Sort()

@@ -9,8 +9,17 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AptP2P.Engine.Dht.Persistence;
 
-/// <summary>What was saved of the DHT: our id, the routing table, and the values stored for others.</summary>
-public sealed record DhtSavedState(NodeId? Id, IReadOnlyList<(NodeContact Contact, DateTimeOffset LastSeen)> Nodes, IReadOnlyList<StoredPeer> Peers, IReadOnlyList<StoredItem> Items);
+/// <summary>
+/// What was saved of the DHT: our ids (the IPv4 node's and the IPv6 node's, BEP 32), the routing tables of both (each node
+/// takes the contacts of its family), and the values stored for others.
+/// </summary>
+public sealed record DhtSavedState(NodeId? Id, IReadOnlyList<(NodeContact Contact, DateTimeOffset LastSeen)> Nodes, IReadOnlyList<StoredPeer> Peers, IReadOnlyList<StoredItem> Items)
+{
+    public NodeId? Id6 { get; init; }
+}
+
+/// <summary>One node's routing table to save: its family, id, external address and the nodes that answered it.</summary>
+public sealed record DhtSavedTable(System.Net.Sockets.AddressFamily Family, NodeId Id, IPAddress? ExternalAddress, IReadOnlyList<(NodeContact Contact, DateTimeOffset LastSeen)> Nodes);
 
 /// <summary>
 /// Reads the DHT's tables at start and writes them through the <see cref="DatabaseWriter"/> in batches: the routing table as
@@ -22,7 +31,7 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var self = await db.DhtSelf.AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+        var selves = await db.DhtSelf.AsNoTracking().ToListAsync(cancellationToken);
         var nodes = (await db.DhtRoutingEntries.AsNoTracking().ToListAsync(cancellationToken))
             .Where(n => n.NodeId.Length == NodeId.Length && IPAddress.TryParse(n.Address, out _))
             .Select(n => (new NodeContact(new NodeId(n.NodeId), new IPEndPoint(IPAddress.Parse(n.Address), n.Port)), DateTimeOffset.FromUnixTimeMilliseconds(n.LastSeenUnixMs)))
@@ -35,34 +44,42 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
             .Where(i => i.Target.Length == NodeId.Length)
             .Select(i => new StoredItem(new NodeId(i.Target), i.Value, i.PublicKey, i.Salt ?? [], i.Seq, i.Signature, i.ExpiresAtUnixMs))
             .ToList();
-        NodeId? id = self is { NodeId.Length: NodeId.Length } ? new NodeId(self.NodeId) : null;
-        return new DhtSavedState(id, nodes, peers, items);
+        return new DhtSavedState(IdOf(selves, Ipv4Row), nodes, peers, items) { Id6 = IdOf(selves, Ipv6Row) };
     }
 
-    /// <summary>Queues the routing table (and our id) as one snapshot, replacing the previous one.</summary>
-    public Task SaveRoutingTableAsync(NodeId self, IPAddress? external, IReadOnlyList<(NodeContact Contact, DateTimeOffset LastSeen)> nodes, CancellationToken cancellationToken)
+    /// <summary>The <c>DhtSelf</c> row of each family's node.</summary>
+    private const int Ipv4Row = 1, Ipv6Row = 2;
+
+    private static NodeId? IdOf(List<DhtSelf> selves, int row) =>
+        selves.FirstOrDefault(s => s.Id == row) is { NodeId.Length: NodeId.Length } self ? new NodeId(self.NodeId) : null;
+
+    /// <summary>Queues the routing tables (and our ids) as one snapshot, replacing the previous one.</summary>
+    public Task SaveRoutingTablesAsync(IReadOnlyList<DhtSavedTable> tables, CancellationToken cancellationToken)
     {
-        var rows = nodes.Select(n => new DhtRoutingEntry
+        var rows = tables.SelectMany(t => t.Nodes).Select(n => new DhtRoutingEntry
         {
             NodeId = n.Contact.Id.ToArray(),
             Address = n.Contact.EndPoint.Address.ToString(),
             Port = n.Contact.EndPoint.Port,
             LastSeenUnixMs = n.LastSeen.ToUnixTimeMilliseconds(),
         }).ToList();
-        var id = self.ToArray();
+        var selves = tables.Select(t => (Row: t.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? Ipv6Row : Ipv4Row, Id: t.Id.ToArray(), External: t.ExternalAddress?.ToString())).ToList();
         return writer.WriteAsync("DHT routing table", async (db, ct) =>
         {
             await db.DhtRoutingEntries.ExecuteDeleteAsync(ct);
             db.DhtRoutingEntries.AddRange(rows);
-            var row = await db.DhtSelf.FirstOrDefaultAsync(ct);
-            if (row is null)
+            var existing = await db.DhtSelf.ToListAsync(ct);
+            foreach (var (row, id, external) in selves)
             {
-                db.DhtSelf.Add(new DhtSelf { Id = 1, NodeId = id, ExternalAddress = external?.ToString() });
-            }
-            else
-            {
-                row.NodeId = id;
-                row.ExternalAddress = external?.ToString();
+                if (existing.FirstOrDefault(s => s.Id == row) is { } self)
+                {
+                    self.NodeId = id;
+                    self.ExternalAddress = external;
+                }
+                else
+                {
+                    db.DhtSelf.Add(new DhtSelf { Id = row, NodeId = id, ExternalAddress = external });
+                }
             }
             await db.SaveChangesAsync(ct);
         }, cancellationToken);

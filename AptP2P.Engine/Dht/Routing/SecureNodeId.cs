@@ -4,10 +4,14 @@ using System.Numerics;
 
 namespace AptP2P.Engine.Dht.Routing;
 
-/// <summary>BEP 42: node ids tied to the node's external IPv4 address, so that nobody picks an id next to a key at will.</summary>
+/// <summary>
+/// BEP 42: node ids tied to the node's external address, so that nobody picks an id next to a key at will. IPv4 masks the
+/// 4 address bytes with 03 0f 3f ff; IPv6 the first 8 (the /64 a host is given) with 01 03 07 0f 1f 3f 7f ff.
+/// </summary>
 public static class SecureNodeId
 {
     private static ReadOnlySpan<byte> Mask => [0x03, 0x0f, 0x3f, 0xff];
+    private static ReadOnlySpan<byte> Mask6 => [0x01, 0x03, 0x07, 0x0f, 0x1f, 0x3f, 0x7f, 0xff];
 
     /// <summary>A fresh id for <paramref name="address"/>: 21 bits from crc32c, random middle, <c>r</c> in the last byte.</summary>
     public static NodeId Generate(IPAddress address, Random random)
@@ -32,11 +36,21 @@ public static class SecureNodeId
         return bytes[0] == (byte)(crc >> 24) && bytes[1] == (byte)(crc >> 16) && (bytes[2] & 0xf8) == (byte)((crc >> 8) & 0xf8);
     }
 
-    /// <summary>Loopback, private, link-local and similar addresses are exempt from BEP 42 (they are not unique).</summary>
+    /// <summary>
+    /// Loopback, private, link-local and similar addresses are exempt from BEP 42 (they are not unique); for IPv6 also
+    /// unique-local (fc00::/7), site-local and the unspecified address.
+    /// </summary>
     public static bool IsExempt(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            Span<byte> v6 = stackalloc byte[16];
+            address.TryWriteBytes(v6, out _);
+            return IPAddress.IsLoopback(address) || address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal
+                || address.IsIPv6SiteLocal || (v6[0] & 0xfe) == 0xfc;
+        }
         if (address.AddressFamily != AddressFamily.InterNetwork)
             return true;
         Span<byte> b = stackalloc byte[4];
@@ -52,11 +66,13 @@ public static class SecureNodeId
     {
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
-        Span<byte> ip = stackalloc byte[4];
-        if (address.AddressFamily != AddressFamily.InterNetwork || !address.TryWriteBytes(ip, out _))
-            throw new ArgumentException("BEP 42 ids are derived from IPv4 addresses here.", nameof(address));
-        for (var i = 0; i < 4; i++)
-            ip[i] &= Mask[i];
+        Span<byte> all = stackalloc byte[16];
+        if (!address.TryWriteBytes(all, out var written) || written is not (4 or 16))
+            throw new ArgumentException("BEP 42 ids are derived from IPv4 or IPv6 addresses.", nameof(address));
+        var mask = written == 4 ? Mask : Mask6;
+        var ip = all[..mask.Length];
+        for (var i = 0; i < ip.Length; i++)
+            ip[i] &= mask[i];
         ip[0] |= (byte)(r << 5);
         var crc = uint.MaxValue;
         foreach (var b in ip)

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AptP2P.Engine.Dht.Transport;
 
-/// <summary>The production transport: one IPv4 UDP socket and one receive loop with a pooled buffer.</summary>
+/// <summary>
+/// The production transport: one UDP socket of the family of its bind address and one receive loop with a pooled buffer.
+/// An IPv6 socket is IPv6-only: IPv4 has its own socket and its own DHT (BEP 32).
+/// </summary>
 public sealed partial class UdpDhtTransport : IDhtTransport
 {
     private const int BufferSize = 65536;
@@ -21,9 +24,11 @@ public sealed partial class UdpDhtTransport : IDhtTransport
     public UdpDhtTransport(IPEndPoint bindTo, ILogger logger)
     {
         _logger = logger;
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket = new Socket(bindTo.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            if (bindTo.AddressFamily == AddressFamily.InterNetworkV6)
+                _socket.DualMode = false;
             // Room for bursts (a lookup's answers arrive together); the kernel caps it at its own maximum.
             _socket.ReceiveBufferSize = 1 << 20;
             _socket.Bind(bindTo);
@@ -61,7 +66,7 @@ public sealed partial class UdpDhtTransport : IDhtTransport
     private async Task ReceiveLoopAsync(DatagramHandler handler, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        EndPoint any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         var backoff = TimeSpan.Zero;
         try
         {
