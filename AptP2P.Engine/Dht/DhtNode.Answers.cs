@@ -6,8 +6,11 @@ namespace AptP2P.Engine.Dht;
 /// <summary>Answering other nodes' queries (BEP 5, 42, 43, 44).</summary>
 public sealed partial class DhtNode
 {
-    /// <summary>Peers per get_peers answer: 50 × 8 bytes keeps the datagram well under 1,400 bytes.</summary>
-    private const int MaxValuesPerResponse = 50;
+    /// <summary>
+    /// Peers per get_peers answer: 50 × 8 bytes (IPv4) or 25 × 21 bytes (IPv6), beside 8 nodes of each family, keep the
+    /// datagram under 1,400 bytes.
+    /// </summary>
+    private int MaxValuesPerResponse => Family == System.Net.Sockets.AddressFamily.InterNetwork ? 50 : 25;
 
     private void Answer(KrpcQuery query, IPEndPoint source)
     {

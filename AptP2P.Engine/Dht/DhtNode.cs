@@ -90,6 +90,8 @@ public sealed partial class DhtNode : IAsyncDisposable
 
     public void Start()
     {
+        lock (_gate)
+            PublishContacts();
         _transport.Start(OnDatagram);
         _maintenance = Time.CreateTimer(_ => RunMaintenance(), null, MaintenanceInterval, MaintenanceInterval);
     }
@@ -258,7 +260,9 @@ public sealed partial class DhtNode : IAsyncDisposable
             LookupKind.GetItem => KrpcMethod.Get,
             _ => KrpcMethod.FindNode,
         };
-        return SendQuery(new KrpcQuery([], method, Id) { Target = target }, destination, expectedId, observer);
+        // BEP 32: a dual-stack node asks for nodes of both families, so that each of its tables learns from the other's lookups.
+        var want = Sibling is null || method == KrpcMethod.Get ? WantedFamilies.Default : WantedFamilies.IPv4 | WantedFamilies.IPv6;
+        return SendQuery(new KrpcQuery([], method, Id) { Target = target, Want = want }, destination, expectedId, observer);
     }
 
     private void SendMessage(KrpcMessage message, IPEndPoint destination)

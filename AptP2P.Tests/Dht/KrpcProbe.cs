@@ -9,7 +9,7 @@ namespace AptP2P.Tests.Dht;
 internal sealed class KrpcProbe(IPEndPoint node) : IDisposable
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
-    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient _udp = new(new IPEndPoint(node.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
     private readonly NodeId _id = NodeId.Random();
     private ushort _tid;
 

@@ -203,7 +203,8 @@ public static class AptP2PHost
         if (endPoint is not IPEndPoint { Address: var address } ip || !address.Equals(IPAddress.IPv6Any))
             return Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
         var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Stream,
-            System.Net.Sockets.ProtocolType.Tcp) { DualMode = false };
+            System.Net.Sockets.ProtocolType.Tcp)
+        { DualMode = false };
         try
         {
             socket.Bind(ip);
