@@ -40,11 +40,18 @@ public sealed partial class LanMachine : IAsyncDisposable
 
     public IPAddress Address6 { get; }
 
+    /// <summary>Where other machines and the test reach this one: <see cref="Address6"/> on an IPv6-only LAN, else <see cref="Address"/>.</summary>
+    public IPAddress PrimaryAddress => _lan.Ipv6Only ? Address6 : Address;
+
+    /// <summary>This machine's node as <c>address:port</c> at <see cref="PrimaryAddress"/> (<c>[fd42::1]:9977</c> on IPv6).</summary>
+    public string NodeEndPoint => new IPEndPoint(PrimaryAddress, NodePort).ToString();
+
     /// <summary>Runs a program on this machine: <c>ip netns exec &lt;namespace&gt;</c>.</summary>
     public IReadOnlyList<string> CommandPrefix => [NetworkCommands.Ip, "netns", "exec", Namespace];
 
     /// <summary>
-    /// Starts a node on this machine on every address and port 9977 with <paramref name="settings"/> (<c>key=value</c>).
+    /// Starts a node on this machine on every address (IPv4 and IPv6, the default <c>::</c>) and port 9977 with
+    /// <paramref name="settings"/> (<c>key=value</c>).
     /// Only the test process's address on the bridge may use its proxy and API besides the machine itself; like every test node it
     /// has no bootstrap nodes unless the settings give some.
     /// </summary>
@@ -52,18 +59,20 @@ public sealed partial class LanMachine : IAsyncDisposable
         NodeProcess.StartAsync(new NodeProcessOptions
         {
             DataDirectory = dataDirectory,
-            BindAddress = "0.0.0.0",
+            BindAddress = "::",
             Port = NodePort,
             CommandPrefix = CommandPrefix,
-            ReachableAt = Address.ToString(),
+            ReachableAt = PrimaryAddress.ToString(),
             // The LAN is the test's own: local discovery as a real machine has it.
             LocalDiscovery = true,
-            Settings = ["AptP2P:AllowedClients:0=127.0.0.0/8", "AptP2P:AllowedClients:1=::1", $"AptP2P:AllowedClients:2={_lan.HostAddress}/32", .. settings],
+            Settings = ["AptP2P:AllowedClients:0=127.0.0.0/8", "AptP2P:AllowedClients:1=::1", $"AptP2P:AllowedClients:2={_lan.HostAddress}/32",
+                $"AptP2P:AllowedClients:3={_lan.HostAddress6}/128", .. settings],
         }, cancellationToken);
 
     /// <summary>A real apt-get on this machine whose sources go through this machine's node to <paramref name="mirror"/> (<c>host:port</c>).</summary>
-    public AptClient CreateAptClient(DebianRepository repository, string mirror) =>
-        new(repository, new Uri($"http://127.0.0.1:{NodePort}/{mirror}/")) { CommandPrefix = CommandPrefix };
+    /// <param name="overIPv6">Talk to the node on <c>[::1]:9977</c> instead of <c>127.0.0.1:9977</c>.</param>
+    public AptClient CreateAptClient(DebianRepository repository, string mirror, bool overIPv6 = false) =>
+        new(repository, new Uri($"http://{(overIPv6 ? "[::1]" : "127.0.0.1")}:{NodePort}/{mirror}/")) { CommandPrefix = CommandPrefix };
 
     /// <summary>What the fence has stopped since the machine was made.</summary>
     public async Task<OutsideTraffic> ReadOutsideTrafficAsync(CancellationToken cancellationToken = default)

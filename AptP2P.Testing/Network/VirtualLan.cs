@@ -23,14 +23,18 @@ public sealed partial class VirtualLan : IAsyncDisposable
     private readonly int _second;
     private readonly int _third;
 
-    private VirtualLan(string bridgeName, int second, int third)
+    private VirtualLan(string bridgeName, int second, int third, bool ipv6Only)
     {
         BridgeName = bridgeName;
         _second = second;
         _third = third;
+        Ipv6Only = ipv6Only;
     }
 
     public string BridgeName { get; }
+
+    /// <summary>An IPv6-only LAN: no IPv4 address on the bridge or on any machine's link (each still has 127.0.0.1 on its loopback).</summary>
+    public bool Ipv6Only { get; }
 
     /// <summary>The test process's own address on the LAN (the bridge's), e.g. for a mirror the machines reach.</summary>
     public IPAddress HostAddress => AddressOf(254);
@@ -45,18 +49,23 @@ public sealed partial class VirtualLan : IAsyncDisposable
 
     public IReadOnlyList<LanMachine> Machines => _machines;
 
+    /// <summary>The address the test process reaches the machines from: <see cref="HostAddress6"/> on an IPv6-only LAN.</summary>
+    public IPAddress HostPrimaryAddress => Ipv6Only ? HostAddress6 : HostAddress;
+
     /// <summary>Makes the bridge; first removes what an earlier test process that died left behind.</summary>
-    public static async Task<VirtualLan> CreateAsync(CancellationToken cancellationToken)
+    /// <param name="ipv6Only">No IPv4 on the LAN at all (ULA IPv6 addresses only).</param>
+    public static async Task<VirtualLan> CreateAsync(CancellationToken cancellationToken, bool ipv6Only = false)
     {
         NetworkCommands.RequireRoot();
         await RemoveLeftoversAsync(cancellationToken);
         var pid = Environment.ProcessId;
         var number = Interlocked.Increment(ref _lans);
-        var lan = new VirtualLan($"{BridgePrefix}{pid:x}.{number:x}", 64 + (pid % 128), number % 256);
+        var lan = new VirtualLan($"{BridgePrefix}{pid:x}.{number:x}", 64 + (pid % 128), number % 256, ipv6Only);
         try
         {
             await NetworkCommands.IpAsync(cancellationToken, "link", "add", lan.BridgeName, "type", "bridge", "mcast_snooping", "0");
-            await NetworkCommands.IpAsync(cancellationToken, "addr", "add", $"{lan.HostAddress}/24", "dev", lan.BridgeName);
+            if (!ipv6Only)
+                await NetworkCommands.IpAsync(cancellationToken, "addr", "add", $"{lan.HostAddress}/24", "dev", lan.BridgeName);
             await NetworkCommands.IpAsync(cancellationToken, "-6", "addr", "add", $"{lan.HostAddress6}/64", "dev", lan.BridgeName, "nodad");
             await NetworkCommands.IpAsync(cancellationToken, "link", "set", lan.BridgeName, "up");
         }
@@ -82,12 +91,14 @@ public sealed partial class VirtualLan : IAsyncDisposable
         await NetworkCommands.IpAsync(cancellationToken, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", ns);
         await NetworkCommands.IpAsync(cancellationToken, "link", "set", hostSide, "master", BridgeName, "up");
         await NetworkCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", "lo", "up");
-        await NetworkCommands.IpAsync(cancellationToken, "-n", ns, "addr", "add", $"{machine.Address}/24", "dev", "eth0");
+        if (!Ipv6Only)
+            await NetworkCommands.IpAsync(cancellationToken, "-n", ns, "addr", "add", $"{machine.Address}/24", "dev", "eth0");
         await NetworkCommands.IpAsync(cancellationToken, "-n", ns, "-6", "addr", "add", $"{machine.Address6}/64", "dev", "eth0", "nodad");
         await NetworkCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", "eth0", "up");
         // A default route on the LAN link: a packet for the outside world is then sent (and met by the fence) instead of
         // failing with "network unreachable" inside the node, which would hide what the node tried to do.
-        await NetworkCommands.IpAsync(cancellationToken, "-n", ns, "route", "add", "default", "dev", "eth0");
+        if (!Ipv6Only)
+            await NetworkCommands.IpAsync(cancellationToken, "-n", ns, "route", "add", "default", "dev", "eth0");
         await NetworkCommands.IpAsync(cancellationToken, "-n", ns, "-6", "route", "add", "default", "dev", "eth0");
         await machine.RaiseFenceAsync(cancellationToken);
         return machine;

@@ -67,7 +67,10 @@ public sealed class NodeProcess : IAsyncDisposable
     public NodeProcessOptions Options { get; }
     public string DataDirectory { get; }
     public int ProcessId => _process.Id;
-    public Uri BaseUri => new($"http://{Options.ReachableAt ?? (Options.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : Options.BindAddress)}:{Options.Port}/");
+    public Uri BaseUri => new($"http://{UriHost(Options.ReachableAt ?? (Options.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : Options.BindAddress))}:{Options.Port}/");
+
+    private static string UriHost(string host) =>
+        System.Net.IPAddress.TryParse(host, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
     public bool HasExited => _process.HasExited;
 
     /// <summary>The process's exit code; valid once <see cref="HasExited"/>.</summary>
@@ -175,8 +178,13 @@ public sealed class NodeProcess : IAsyncDisposable
     /// Waits until this node's DHT lookups (<c>GET /api/dht/peers/{sha256}</c>) find <paramref name="holder"/> (<c>ip:port</c>)
     /// for every file; fails with this node's log after <paramref name="timeout"/>.
     /// </summary>
-    public async Task WaitUntilFindsAsync(string holder, IEnumerable<string> sha256s, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task WaitUntilFindsAsync(string holder, IEnumerable<string> sha256s, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitUntilFindsAsync([holder], sha256s, timeout, cancellationToken);
+
+    /// <summary>As above, content with any of <paramref name="holders"/> (one node's endpoints of either family).</summary>
+    public async Task WaitUntilFindsAsync(IReadOnlyCollection<string> holders, IEnumerable<string> sha256s, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        var holder = string.Join(" or ", holders);
         using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(20) };
         var deadline = Stopwatch.StartNew();
         foreach (var sha256 in sha256s)
@@ -184,7 +192,7 @@ public sealed class NodeProcess : IAsyncDisposable
             while (true)
             {
                 var lookup = await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/dht/peers/{sha256}", UriKind.Relative), cancellationToken);
-                if (lookup.GetProperty("peers").EnumerateArray().Any(p => p.GetString() == holder))
+                if (lookup.GetProperty("peers").EnumerateArray().Any(p => holders.Contains(p.GetString())))
                     break;
                 if (deadline.Elapsed > timeout)
                     throw new TimeoutException($"{BaseUri} never found {holder} for {sha256}:\n{this}");
