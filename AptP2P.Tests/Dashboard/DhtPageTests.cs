@@ -29,6 +29,27 @@ public sealed class DhtPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Shows_the_ipv4_and_the_ipv6_dht_side_by_side_or_says_why_there_is_one()
+    {
+        var dual = DhtNode(nodes: 16);
+        var v6 = DhtNode(nodes: 5, externalAddress: "2001:db8::7").Node with { Family = "ipv6", NodeId = "fedcba9876543210fedcba9876543210fedcba98", MalformedEntries = 3 };
+        Feed.Publish(Node(dht: dual with { Node = dual.Node with { Ipv6 = v6 } }));
+
+        var cut = Render<DhtView>();
+
+        var ipv6 = cut.Find("[data-testid=dht-family-ipv6]").TextContent;
+        Assert.Contains("fedcba987654", ipv6, StringComparison.Ordinal);
+        Assert.Contains("2001:db8::7", ipv6, StringComparison.Ordinal);
+        Assert.Contains("5 nodes", ipv6, StringComparison.Ordinal);
+        Assert.Contains("16 nodes", cut.Find("[data-testid=dht-family-ipv4]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=dht-one-family]"));
+
+        Feed.Publish(Node(dht: DhtNode(nodes: 16)));
+        var single = Render<DhtView>();
+        Assert.Contains("over IPv4 only", single.Find("[data-testid=dht-one-family]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Says_when_the_dht_is_not_running()
     {
         var cut = Render<DhtView>();

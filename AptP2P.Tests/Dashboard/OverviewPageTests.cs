@@ -109,4 +109,15 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("peers 2 MiB/s", chart.TextContent, StringComparison.Ordinal);
         Assert.NotEmpty(chart.QuerySelectorAll("svg path"));
     }
+
+    [Fact]
+    public void Counts_the_nodes_of_both_dhts()
+    {
+        var dual = DhtNode(nodes: 42);
+        Feed.Publish(Node(dht: dual with { Node = dual.Node with { Ipv6 = DhtNode(nodes: 8).Node with { Family = "ipv6" } } }));
+
+        var cut = Render<Overview>();
+
+        Assert.Contains("50 nodes (42 IPv4 · 8 IPv6)", cut.Find("[data-testid=dht]").TextContent, StringComparison.Ordinal);
+    }
 }
