@@ -15,7 +15,9 @@ public sealed partial class DhtNode
     private void Answer(KrpcQuery query, IPEndPoint source)
     {
         _counters.QueriesIn++;
-        // BEP 43: a read-only node does not answer, and a node that says it is read-only is not put into our table.
+        RecordQueryFrom(source);
+        // BEP 43: a read-only node does not answer, and a node that says it is read-only is not put into our table. A node
+        // read-only by itself (unreachable) still answers what reaches it: that is how it becomes reachable again.
         if (Options.ReadOnly)
             return;
         if (!query.ReadOnly && query.SenderId != Id)

@@ -98,6 +98,7 @@ public sealed partial class DhtNode
             }
             if (Sibling is not null)
                 PublishContacts();
+            EvaluateReachability();
             if (_table.Count == 0)
                 return;
             RefreshStaleBuckets();

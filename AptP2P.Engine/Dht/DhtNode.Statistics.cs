@@ -29,6 +29,7 @@ public sealed partial class DhtNode
             {
                 Family = Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4",
                 MalformedEntries = c.MalformedEntries,
+                Reachability = ReachabilityNow(),
             };
         }
     }

@@ -245,7 +245,7 @@ public sealed partial class DhtNode : IAsyncDisposable
         {
             TransactionId = QueryTable.EncodeTransactionId(pending.TransactionId),
             SenderId = Id,
-            ReadOnly = Options.ReadOnly,
+            ReadOnly = IsReadOnly,
         };
         _counters.QueriesOut++;
         SendMessage(query, destination);
@@ -265,8 +265,19 @@ public sealed partial class DhtNode : IAsyncDisposable
         return SendQuery(new KrpcQuery([], method, Id) { Target = target, Want = want }, destination, expectedId, observer);
     }
 
-    private void SendMessage(KrpcMessage message, IPEndPoint destination)
+    /// <param name="probe">A reachability probe: a query without <c>ro</c> even while this node is read-only by itself.</param>
+    private void SendMessage(KrpcMessage message, IPEndPoint destination, bool probe = false)
     {
+        if (message is KrpcQuery query)
+        {
+            if (probe)
+            {
+                var pending = _queries.Register(query.Method, destination, null, null, _rtt.SlowAfterFor(TimeSpan.Zero));
+                message = query with { TransactionId = QueryTable.EncodeTransactionId(pending.TransactionId), ReadOnly = Options.ReadOnly };
+                _counters.QueriesOut++;
+            }
+        }
+        RecordSent(destination);
         _sendBuffer.ResetWrittenCount();
         KrpcEncoder.Write(_sendBuffer, message);
         _counters.DatagramsOut++;

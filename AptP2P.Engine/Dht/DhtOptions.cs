@@ -36,6 +36,25 @@ public sealed class DhtOptions
     /// <summary>BEP 43: send <c>ro=1</c> so that others do not put this node in their routing tables.</summary>
     public bool ReadOnly { get; set; }
 
+    /// <summary>Turn read-only by itself while no node reaches this one unasked (behind a NAT or firewall), and back when one does.</summary>
+    public bool AutoReadOnly { get; set; } = true;
+
+    /// <summary>How long after we sent to an endpoint a NAT may still let its packets in: queries within it prove nothing.</summary>
+    [Range(1, 3600)]
+    public int PinholeSeconds { get; set; } = 180;
+
+    /// <summary>Joined this long with no node reaching us unasked: unreachable.</summary>
+    [Range(1, 24 * 3600)]
+    public int ReachabilityGraceSeconds { get; set; } = 300;
+
+    /// <summary>The last proof of reachability counts this long.</summary>
+    [Range(1, 24 * 60)]
+    public int ReachabilityWindowMinutes { get; set; } = 30;
+
+    /// <summary>While read-only by itself, a few nodes are pinged without <c>ro</c> this often, so that they may reach us later.</summary>
+    [Range(1, 24 * 3600)]
+    public int ReachabilityProbeSeconds { get; set; } = 120;
+
     [Range(1, 1_000_000)]
     public int MaxStoredKeys { get; set; } = 5_000;
 

@@ -241,7 +241,9 @@ public sealed partial class DhtService(
     public async Task AnnounceAsync(InfoHash key, int port, CancellationToken cancellationToken)
     {
         var nodes = await RunningAsync(cancellationToken);
-        var stored = await Task.WhenAll(nodes.Select(dht => dht.AnnounceAsync(key, port, cancellationToken)));
+        // An address others cannot reach is not handed out: an unreachable family announces nothing (it still downloads).
+        var reachable = nodes.Where(dht => dht.Reachability.State != ReachabilityState.Unreachable).ToList();
+        var stored = await Task.WhenAll(reachable.Select(dht => dht.AnnounceAsync(key, port, cancellationToken)));
         LogAnnounced(key, port, stored.Sum());
     }
 

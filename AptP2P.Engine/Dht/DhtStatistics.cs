@@ -36,6 +36,9 @@ public sealed record DhtStatistics(
     /// <summary>Entries of <c>nodes</c>, <c>nodes6</c> and <c>values</c> skipped as malformed in otherwise good responses.</summary>
     public long MalformedEntries { get; init; }
 
+    /// <summary>Whether others reach this node's socket, how that is known, and whether it is read-only (BEP 43) now.</summary>
+    public ReachabilityStatus? Reachability { get; init; }
+
     /// <summary>The IPv6 node's statistics beside the IPv4 node's (dual stack); null when this node is the only one.</summary>
     public DhtStatistics? Ipv6 { get; init; }
 }

@@ -76,6 +76,19 @@ public sealed record PeerStatus(
 /// <summary>The DHT node's statistics with the rates the dashboard derives from its counters (per second, over the last sample).</summary>
 public sealed record DhtSummary(DhtStatistics Node, double LookupsPerSecond, double QueriesInPerSecond, double QueriesOutPerSecond)
 {
-    /// <summary>Other nodes query us unasked only when they can reach our UDP port: the best evidence that peers reach us.</summary>
-    public bool ReachedByOthers => Node.QueriesIn > 0;
+    /// <summary>One line per address family: reachable from outside yes / no / not known yet, and how that is known.</summary>
+    public IReadOnlyList<string> ReachabilityLines =>
+        [.. new[] { Node, Node.Ipv6 }.OfType<DhtStatistics>().Select(ReachabilityLine)];
+
+    private static string ReachabilityLine(DhtStatistics node)
+    {
+        var family = node.Family == "ipv6" ? "IPv6" : "IPv4";
+        return node.Reachability switch
+        {
+            { State: ReachabilityState.Reachable } r => $"reachable over {family}: yes ({r.How})",
+            { State: ReachabilityState.Unreachable } r => $"reachable over {family}: no ({r.How}){(r.ReadOnly ? "; read-only, announces nothing over " + family : "")}",
+            { } r => $"reachable over {family}: not known yet ({r.How})",
+            null => $"reachable over {family}: not known yet",
+        };
+    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using AptP2P.Testing.Apt;
+using AptP2P.Testing.Machine;
 using AptP2P.Testing.Nodes;
 using AptP2P.Testing.Repositories;
 
@@ -129,6 +130,43 @@ public sealed partial class LanMachine : IAsyncDisposable
             File.Delete(file);
         }
     }
+
+    private const string NatTable = "aptp2p_nat";
+
+    /// <summary>
+    /// Puts this machine behind what a NAT or a stateful firewall does to UDP on <paramref name="port"/>: answers to what it
+    /// sent come in, nothing else does (conntrack's UDP timeouts set to <paramref name="pinholeSeconds"/> in its namespace,
+    /// as a NAT's short pinholes).
+    /// </summary>
+    public async Task BlockUnsolicitedUdpAsync(int port, int pinholeSeconds, CancellationToken cancellationToken = default)
+    {
+        var seconds = pinholeSeconds.ToString(CultureInfo.InvariantCulture);
+        await ProcessRunner.RunAsync(new ProcessSpec(NetworkCommands.Ip, ["netns", "exec", Namespace, "sysctl", "-q", "-w",
+            $"net.netfilter.nf_conntrack_udp_timeout={seconds}", $"net.netfilter.nf_conntrack_udp_timeout_stream={seconds}"]), cancellationToken);
+        var rules = $$"""
+            table inet {{NatTable}} {
+              chain in {
+                type filter hook input priority 0; policy accept;
+                udp dport {{port}} ct state new counter drop
+              }
+            }
+
+            """;
+        var file = Path.Combine(Path.GetTempPath(), $"{Namespace}.nat.nft");
+        await File.WriteAllTextAsync(file, rules, cancellationToken);
+        try
+        {
+            await NetworkCommands.NftAsync(Namespace, cancellationToken, "-f", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Takes <see cref="BlockUnsolicitedUdpAsync"/>'s rule away: the port is open again.</summary>
+    public Task UnblockUdpAsync(CancellationToken cancellationToken = default) =>
+        NetworkCommands.NftAsync(Namespace, cancellationToken, "delete", "table", "inet", NatTable);
 
     [GeneratedRegex(@"packets (\d+)")]
     private static partial Regex PacketCount();

@@ -1,3 +1,4 @@
+using AptP2P.Engine.Dht;
 using AptP2P.Engine.Stats;
 using AptP2P.Web.Dashboard.Pages;
 using Bunit;
@@ -55,7 +56,7 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("42 nodes", cut.Find("[data-testid=dht]").TextContent, StringComparison.Ordinal);
         var reach = cut.Find("[data-testid=reachability]").TextContent;
         Assert.Contains("203.0.113.7", reach, StringComparison.Ordinal);
-        Assert.Contains("peers reach us: yes", reach, StringComparison.Ordinal);
+        Assert.Contains("reachable over IPv4: yes (a query from 198.51.100.9:6881, which we had not contacted)", reach, StringComparison.Ordinal);
         var cache = cut.Find("[data-testid=cache]").TextContent;
         Assert.Contains("512 MiB of 1 GiB", cache, StringComparison.Ordinal);
         Assert.Contains("hit ratio 90 %", cache, StringComparison.Ordinal);
@@ -119,5 +120,23 @@ public sealed class OverviewPageTests : DashboardTestContext
         var cut = Render<Overview>();
 
         Assert.Contains("50 nodes (42 IPv4 · 8 IPv6)", cut.Find("[data-testid=dht]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Says_per_family_whether_others_reach_us_and_that_an_unreachable_family_is_read_only()
+    {
+        var dual = DhtNode(nodes: 42);
+        var v6 = dual.Node with
+        {
+            Family = "ipv6",
+            Reachability = new ReachabilityStatus(ReachabilityState.Unreachable, "no node has reached us unasked since we joined, 6 min ago", Start, ReadOnly: true, 0),
+        };
+        Feed.Publish(Node(dht: dual with { Node = dual.Node with { Ipv6 = v6 } }));
+
+        var cut = Render<Overview>();
+
+        var reach = cut.Find("[data-testid=reachability]").TextContent;
+        Assert.Contains("reachable over IPv4: yes", reach, StringComparison.Ordinal);
+        Assert.Contains("reachable over IPv6: no (no node has reached us unasked since we joined, 6 min ago); read-only, announces nothing over IPv6", reach, StringComparison.Ordinal);
     }
 }

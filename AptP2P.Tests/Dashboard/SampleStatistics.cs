@@ -45,7 +45,11 @@ internal static class SampleStatistics
     public static DhtSummary DhtNode(int nodes = 42, string? externalAddress = "203.0.113.7", long queriesIn = 12) =>
         new(new DhtStatistics("0123456789abcdef0123456789abcdef01234567", externalAddress, 9977, true, nodes,
                 [new BucketStatistics(0, 8, 8, 6, 2), new BucketStatistics(1, 8, 5, 5, 0), new BucketStatistics(2, 8, 3, 1, 0)],
-                10, 9, 1, new RttStatistics(100, 23.5, 80, 150, 30), 400, 390, queriesIn, 300, 280, 2, 15, 1, 0, 3, 17, 25, 4, 30, 4),
+                10, 9, 1, new RttStatistics(100, 23.5, 80, 150, 30), 400, 390, queriesIn, 300, 280, 2, 15, 1, 0, 3, 17, 25, 4, 30, 4)
+        {
+            Reachability = new ReachabilityStatus(ReachabilityState.Reachable, "a query from 198.51.100.9:6881, which we had not contacted",
+                    Start, ReadOnly: false, UnsolicitedQueries: queriesIn),
+        },
             LookupsPerSecond: 1.5, QueriesInPerSecond: 2, QueriesOutPerSecond: 6);
 
     public static IPEndPoint Endpoint(string text) => IPEndPoint.Parse(text);

@@ -21,6 +21,12 @@ internal static partial class PeerEndpoints
         var peers = routes.MapGroup("/~").AddEndpointFilter(async (invocation, next) =>
         {
             var context = invocation.HttpContext;
+            // Another machine opened a connection to our port: others reach us over its family (reachability, issue 12).
+            if (context.Connection.RemoteIpAddress is { } remote && !System.Net.IPAddress.IsLoopback(remote))
+            {
+                var peer = Engine.Dht.CompactEndPoint.Normalize(new System.Net.IPEndPoint(remote, context.Connection.RemotePort));
+                context.RequestServices.GetRequiredService<Engine.Dht.DhtService>().NodeFor(peer)?.RecordInboundConnection(peer);
+            }
             var membership = context.RequestServices.GetRequiredService<SwarmMembership>();
             if (membership.Admits(context.Request.Headers[SwarmKey.HeaderName]))
                 return await next(invocation);
