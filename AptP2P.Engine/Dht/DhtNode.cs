@@ -181,17 +181,31 @@ public sealed partial class DhtNode : IAsyncDisposable
         if (response.Nodes.All(n => Speaks(n.EndPoint)))
             return response;
         var other = response.Nodes.Where(n => !Speaks(n.EndPoint)).ToList();
+        // Off this lock (the sibling takes its own); on the caller's context where it has one (a simulation's single thread).
         if (Sibling is { } sibling)
-            ThreadPool.UnsafeQueueUserWorkItem(s => s.Consider(other), sibling, preferLocal: false);
+        {
+            if (SynchronizationContext.Current is { } context)
+                context.Post(_ => sibling.Consider(other), null);
+            else
+                ThreadPool.UnsafeQueueUserWorkItem(s => s.Consider(other), sibling, preferLocal: false);
+        }
         return response with { Nodes = [.. response.Nodes.Where(n => Speaks(n.EndPoint))] };
     }
 
-    /// <summary>Nodes heard of through the sibling: those the table would take are pinged, and enter when they answer.</summary>
+    /// <summary>While the table holds fewer good nodes than this, the sibling's lookups ask for this family's nodes too.</summary>
+    private const int SiblingHelpBelow = 32;
+
+    /// <summary>
+    /// Nodes heard of through the sibling: while the table is small, a few of those it would take are pinged, and enter when
+    /// they answer (a few per answer: enough to join, not a ping storm on every lookup).
+    /// </summary>
     private void Consider(IReadOnlyList<NodeContact> contacts)
     {
         lock (_gate)
         {
-            foreach (var contact in contacts.Take(16))
+            if (_table.Count >= SiblingHelpBelow)
+                return;
+            foreach (var contact in contacts.Take(4))
             {
                 if (Speaks(contact.EndPoint) && _table.Find(contact.Id) is null && _table.WouldAccept(contact.Id) && !IsOwnEndPoint(contact.EndPoint))
                     Ping(contact.EndPoint, contact.Id);
@@ -260,8 +274,10 @@ public sealed partial class DhtNode : IAsyncDisposable
             LookupKind.GetItem => KrpcMethod.Get,
             _ => KrpcMethod.FindNode,
         };
-        // BEP 32: a dual-stack node asks for nodes of both families, so that each of its tables learns from the other's lookups.
-        var want = Sibling is null || method == KrpcMethod.Get ? WantedFamilies.Default : WantedFamilies.IPv4 | WantedFamilies.IPv6;
+        // BEP 32: a dual-stack node asks for nodes of both families while its sibling's table is still small, so that a family
+        // with no router of its own joins through the other; after that each family's lookups stay on their own.
+        var want = Sibling is not { } sibling || method == KrpcMethod.Get || Volatile.Read(ref sibling._published).Length >= SiblingHelpBelow
+            ? WantedFamilies.Default : WantedFamilies.IPv4 | WantedFamilies.IPv6;
         return SendQuery(new KrpcQuery([], method, Id) { Target = target, Want = want }, destination, expectedId, observer);
     }
 
