@@ -50,6 +50,82 @@ public sealed class IndexIngestorTests
         Assert.Equal("debian/dists/stable/main/binary-amd64/Packages.xz", index.CanonicalPathOf(byHash));
     }
 
+    [Fact]
+    public async Task A_file_only_the_previous_version_listed_is_forgotten_in_memory_and_database_and_one_another_index_lists_stays()
+    {
+        await using var node = await AptP2PNode.StartAsync();
+        var (old, common, fresh) = (Sha('1'), Sha('2'), Sha('3'));
+        var amd64 = "debian/dists/unstable/main/binary-amd64/Packages";
+        var i386 = "debian/dists/unstable/main/binary-i386/Packages";
+
+        await IngestAsync(node, amd64, Packages(("old", old), ("common", common)));
+        Assert.Equal(ContentHash.Parse(old), node.Get<HashIndex>().Find(Pool("o/old/old_1_all.deb"))?.Hash);
+        await IngestAsync(node, i386, Packages(("common", common)));
+        await IngestAsync(node, amd64, Packages(("fresh", fresh)));
+
+        var index = node.Get<HashIndex>();
+        // Known before the third Packages file, so that its absence after is the supersession's doing.
+        Assert.NotNull(index.Find(Pool("c/common/common_1_all.deb")));
+        Assert.Null(index.Find(Pool("o/old/old_1_all.deb")));
+        Assert.False(index.Lists(ContentHash.Parse(old), 1000));
+        Assert.Equal(ContentHash.Parse(common), index.Find(Pool("c/common/common_1_all.deb"))?.Hash);
+        Assert.True(index.Lists(ContentHash.Parse(common), 1000));
+        Assert.Equal(ContentHash.Parse(fresh), index.Find(Pool("f/fresh/fresh_1_all.deb"))?.Hash);
+        await using var db = await node.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        Assert.Empty(await db.HashEntries.Where(e => e.Sha256 == old).ToListAsync(Ct));
+        Assert.Single(await db.HashEntries.Where(e => e.Sha256 == common).ToListAsync(Ct));
+        Assert.Single(node.Logs.Matching("no longer lists 1 files of its previous version"));
+    }
+
+    [Fact]
+    public async Task An_archive_superseded_thirty_times_keeps_one_versions_worth_of_files_in_memory()
+    {
+        await using var node = await AptP2PNode.StartAsync();
+        var path = "debian/dists/unstable/main/binary-amd64/Packages";
+        var index = node.Get<HashIndex>();
+        var counts = new List<int>();
+        for (var cycle = 0; cycle < 30; cycle++)
+        {
+            var entries = Enumerable.Range(0, 200).Select(i => ($"p{cycle}x{i}", Sha256Of($"{cycle}/{i}"))).ToArray();
+            await IngestAsync(node, path, Packages(entries));
+            counts.Add(index.Count);
+        }
+
+        Assert.True(counts.Max() <= 200 * 1.2, $"files known per cycle: {string.Join(", ", counts)}");
+        await using var db = await node.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        Assert.Equal(200, await db.HashEntries.CountAsync(Ct));
+    }
+
+    private static string Sha(char c) => new(c, 64);
+
+    private static MirrorUrl Pool(string path) => new("mirror.example", 80, "debian/pool/main/" + path);
+
+    private static string Sha256Of(string text) => ContentHash.Compute(Encoding.UTF8.GetBytes(text)).ToString();
+
+    /// <summary>A Packages file listing each (name, sha256) as <c>pool/main/x/name/name_1_all.deb</c> of 1000 bytes.</summary>
+    private static string Packages(params (string Name, string Sha)[] packages)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, sha) in packages)
+        {
+            text.Append("Package: ").Append(name).Append("\nVersion: 1\nArchitecture: all\n")
+                .Append("Filename: pool/main/").Append(name[0]).Append('/').Append(name).Append('/').Append(name).Append("_1_all.deb\n")
+                .Append("Size: 1000\nSHA256: ").Append(sha).Append("\n\n");
+        }
+        return text.ToString();
+    }
+
+    private static async Task IngestAsync(AptP2PNode node, string path, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var store = node.Get<ContentStore>();
+        var partial = store.Directory.NewPartialPath();
+        await File.WriteAllBytesAsync(partial, bytes, Ct);
+        var hash = ContentHash.Compute(bytes);
+        store.Add(partial, hash, bytes.Length, verified: false);
+        await node.Get<IndexIngestor>().IngestAsync(new MirrorUrl("mirror.example", 80, path), hash).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+    }
+
     private static async Task IngestReleaseAsync(AptP2PNode node, DateTimeOffset date, params (string Path, string Sha)[] entries)
     {
         var text = new StringBuilder()

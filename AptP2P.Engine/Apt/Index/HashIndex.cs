@@ -181,6 +181,38 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     }
 
     /// <summary>
+    /// Forgets the <paramref name="gone"/> paths of a mirror (no indexed metadata lists them any more) and puts back the
+    /// word of the source that still lists each of <paramref name="stillListed"/>; a file no remaining path names is no longer
+    /// "listed". Returns how many paths were forgotten.
+    /// </summary>
+    internal int Supersede(string authority, IReadOnlyList<string> gone, IReadOnlyList<(string Path, ContentHash Hash, long Size, ArchiveTrust Trust)> stillListed)
+    {
+        var orphans = new HashSet<ContentHash>();
+        var forgotten = 0;
+        foreach (var path in gone)
+        {
+            if (_byUrl.TryRemove(authority + "/" + path, out var removed))
+            {
+                forgotten++;
+                orphans.Add(removed.Hash);
+            }
+        }
+        foreach (var (path, hash, size, trust) in stillListed)
+            _byUrl[authority + "/" + path] = new IndexedHash(hash, size, trust);
+        if (orphans.Count == 0)
+            return forgotten;
+        // One pass over what is left: a hash some other path still names stays listed.
+        foreach (var (_, known) in _byUrl)
+        {
+            if (orphans.Remove(known.Hash) && orphans.Count == 0)
+                break;
+        }
+        foreach (var hash in orphans)
+            _listed.TryRemove(hash, out _);
+        return forgotten;
+    }
+
+    /// <summary>
     /// True when this content, or another compression of the same index content (by-hash, <c>.gz</c>, <c>.xz</c>, plain),
     /// is what the source was last indexed from: apt alternating between names must not re-index the same entries.
     /// </summary>

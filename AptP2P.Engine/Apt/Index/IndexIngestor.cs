@@ -162,6 +162,9 @@ public sealed partial class IndexIngestor(
             reason = $"its Valid-Until {validUntil:u} has passed";
         }
 
+        // The paths the previous version listed: those the new one drops leave memory with their rows (issue 13: an archive
+        // superseded daily, as testing and unstable are, must not grow the node until it is restarted).
+        List<string> previous = [];
         if (source is null)
         {
             source = new IndexSource { Mirror = authority, Path = info.SourcePath, Kind = info.Kind.ToString(), ContentSha256 = content.ToString() };
@@ -169,6 +172,7 @@ public sealed partial class IndexIngestor(
         }
         else
         {
+            previous = await db.HashEntries.Where(e => e.SourceId == source.Id).Select(e => e.Path).ToListAsync(cancellationToken);
             await db.HashEntries.Where(e => e.SourceId == source.Id).ExecuteDeleteAsync(cancellationToken);
         }
         source.ContentSha256 = content.ToString();
@@ -181,15 +185,17 @@ public sealed partial class IndexIngestor(
 
         var count = 0;
         var variants = info.Kind == MetadataKind.Release && trust != ArchiveTrust.Bad ? new ReleaseVariants() : null;
+        var listed = previous.Count > 0 ? new HashSet<string>(StringComparer.Ordinal) : null;
         if (trust != ArchiveTrust.Bad)
         {
             // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
-            count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, trust, cancellationToken);
+            count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, trust, listed, cancellationToken);
             if (read.Stats.Failed)
                 LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
         }
         source.EntryCount = count;
         await db.SaveChangesAsync(cancellationToken);
+        var superseded = await SupersededAsync(db, authority, previous, listed, cancellationToken);
         var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return () =>
         {
@@ -201,8 +207,49 @@ public sealed partial class IndexIngestor(
             if (variants is not null)
                 index.LearnVariants(authority, variants);
             index.MarkIngested(authority, info.SourcePath, content.ToString());
+            if (superseded.Gone.Count > 0)
+            {
+                var forgotten = index.Supersede(authority, superseded.Gone, superseded.StillListed);
+                LogSuperseded(authority, canonical, forgotten);
+            }
             LogIngested(authority, canonical, info.Kind, count, elapsed);
         };
+    }
+
+    /// <summary>Rows per lookup of superseded paths in other sources (SQLite binds at most 32,766 parameters).</summary>
+    private const int PathsPerQuery = 500;
+
+    /// <summary>
+    /// The paths the previous version of a source listed and this one does not: those another source still lists (the
+    /// <c>Architecture: all</c> packages of <c>binary-amd64</c> and <c>binary-i386</c>, say) stay known with that source's
+    /// word; the others are forgotten.
+    /// </summary>
+    private static async Task<(List<string> Gone, List<(string Path, ContentHash Hash, long Size, ArchiveTrust Trust)> StillListed)> SupersededAsync(
+        AptDb db, string authority, List<string> previous, HashSet<string>? listed, CancellationToken cancellationToken)
+    {
+        var dropped = previous.Where(p => listed is null || !listed.Contains(p)).Distinct(StringComparer.Ordinal).ToList();
+        var still = new List<(string, ContentHash, long, ArchiveTrust)>();
+        if (dropped.Count == 0)
+            return (dropped, still);
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        var trustOf = new Dictionary<long, ArchiveTrust>();
+        foreach (var chunk in dropped.Chunk(PathsPerQuery))
+        {
+            var rows = await db.HashEntries.AsNoTracking().Where(e => e.Mirror == authority && chunk.Contains(e.Path))
+                .Select(e => new { e.Path, e.Sha256, e.Size, e.SourceId }).ToListAsync(cancellationToken);
+            foreach (var row in rows)
+            {
+                if (!ContentHash.TryParse(row.Sha256, out var hash) || !kept.Add(row.Path))
+                    continue;
+                if (!trustOf.TryGetValue(row.SourceId, out var trust))
+                {
+                    var word = await db.IndexSources.AsNoTracking().Where(s => s.Id == row.SourceId).Select(s => s.Trust).FirstOrDefaultAsync(cancellationToken);
+                    trustOf[row.SourceId] = trust = ArchiveTrustWords.Parse(word) ?? ArchiveTrust.Verified;
+                }
+                still.Add((row.Path, hash, row.Size, trust));
+            }
+        }
+        return ([.. dropped.Where(p => !kept.Contains(p))], still);
     }
 
     private ArchiveTrust InheritedTrust(string authority, string canonical, ContentHash content)
@@ -216,7 +263,9 @@ public sealed partial class IndexIngestor(
     private const int RowsPerStatement = 128;
 
     /// <param name="variants">For a Release: gathers the hashes it lists for the compressions of each index.</param>
-    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, IEnumerable<IndexedFile> entries, ReleaseVariants? variants, ArchiveTrust trust, CancellationToken cancellationToken)
+    /// <param name="listed">Gathers every path written (to tell what the previous version listed and this one does not).</param>
+    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, IEnumerable<IndexedFile> entries,
+        ReleaseVariants? variants, ArchiveTrust trust, HashSet<string>? listed, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         using var full = CreateInsert(connection, transaction, RowsPerStatement, authority, sourceId);
@@ -255,6 +304,7 @@ public sealed partial class IndexIngestor(
             {
                 index.Add(authority, entry.Path, hash, entry.Size, registerAliases, trust);
                 variants?.Add(entry.Path, hash);
+                listed?.Add(entry.Path);
             }
             var written = rows.Count;
             rows.Clear();
@@ -291,6 +341,9 @@ public sealed partial class IndexIngestor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} left the cache before it could be indexed (is the cache size limit too small?)")]
     private partial void LogGone(string mirror, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Mirror}/{Path} no longer lists {Count} files of its previous version: forgotten")]
+    private partial void LogSuperseded(string mirror, string path, int count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Indexing {Mirror}/{Path} ({Content})")]
     private partial void LogIndexing(string mirror, string path, ContentHash content);
