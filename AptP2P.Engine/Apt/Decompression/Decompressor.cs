@@ -18,7 +18,8 @@ internal static class Decompressor
     /// </summary>
     /// <exception cref="NotSupportedException">The content is zstd/lz4, or was declared in such a format and has no known magic.</exception>
     /// <remarks>Reads of the returned stream throw <see cref="InvalidDataException"/> for corrupt or truncated compressed data.</remarks>
-    public static Stream Open(Stream raw, Compression declared, bool leaveOpen = false)
+    /// <param name="nativeXz">xz through liblzma (<see cref="NativeXzStream"/>) or SharpCompress; null: liblzma where it loads.</param>
+    public static Stream Open(Stream raw, Compression declared, bool leaveOpen = false, bool? nativeXz = null)
     {
         ArgumentNullException.ThrowIfNull(raw);
 
@@ -28,7 +29,7 @@ internal static class Decompressor
             Span<byte> magic = stackalloc byte[SniffLength];
             magic = magic[..input.Read(magic)];
             input.Unread(magic.Length);
-            return Open(input, Sniff(magic, declared));
+            return Open(input, Sniff(magic, declared), nativeXz ?? NativeXzStream.IsAvailable);
         }
         catch
         {
@@ -37,13 +38,14 @@ internal static class Decompressor
         }
     }
 
-    private static Stream Open(RawInput input, Compression actual) => actual switch
+    private static Stream Open(RawInput input, Compression actual, bool nativeXz) => actual switch
     {
         Compression.Gzip => new DecodingStream(
             input,
             raw => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: false),
             "gzip",
             decoded => CheckGzipTrailer(input, decoded)),
+        Compression.Xz when nativeXz => new DecodingStream(input, raw => new NativeXzStream(raw), "xz"),
         Compression.Xz => new DecodingStream(input, raw => new ConcatenatedXzStream(raw), "xz"),
         Compression.Bzip2 => new DecodingStream(
             input,
