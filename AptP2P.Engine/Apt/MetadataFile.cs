@@ -45,8 +45,9 @@ public static class MetadataFile
     /// </summary>
     /// <exception cref="NotSupportedException">The content is zstd/lz4, or was declared in such a format and has no known magic.</exception>
     /// <remarks>Reads of the returned stream throw <see cref="InvalidDataException"/> for corrupt or truncated compressed data.</remarks>
-    public static Stream OpenDecompressed(Stream raw, Compression declared, bool leaveOpen = false) =>
-        Decompressor.Open(raw, declared, leaveOpen);
+    /// <param name="nativeXz">xz through the system's liblzma, or the managed fallback; null: liblzma where it loads.</param>
+    public static Stream OpenDecompressed(Stream raw, Compression declared, bool leaveOpen = false, bool? nativeXz = null) =>
+        Decompressor.Open(raw, declared, leaveOpen, nativeXz);
 
     private static ReadOnlySpan<char> SplitCompressionSuffix(ReadOnlySpan<char> name, out Compression compression)
     {
