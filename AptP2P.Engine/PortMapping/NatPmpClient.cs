@@ -34,7 +34,7 @@ public sealed class NatPmpClient(IPEndPoint gateway, TimeSpan timeout) : IPortMa
         CancellationToken cancellationToken) =>
         RequestAsync(protocol, internalPort, suggestedExternalPort, (uint)lifetime.TotalSeconds, cancellationToken);
 
-    public Task<MappingResult> DeleteAsync(PortMapping mapping, CancellationToken cancellationToken) =>
+    public Task<MappingResult> DeleteAsync(GatewayMapping mapping, CancellationToken cancellationToken) =>
         RequestAsync(mapping.Protocol, mapping.InternalPort, 0, 0, cancellationToken);
 
     private async Task<MappingResult> RequestAsync(MappingProtocol protocol, int internalPort, int suggestedExternalPort, uint lifetime,
@@ -58,7 +58,7 @@ public sealed class NatPmpClient(IPEndPoint gateway, TimeSpan timeout) : IPortMa
         var granted = BinaryPrimitives.ReadUInt32BigEndian(datagram.AsSpan(12));
         if (lifetime != 0 && (external == 0 || granted == 0))
             return MappingResult.Fail("the gateway granted no port or no lifetime");
-        return new MappingResult(new PortMapping(protocol, internalPort, external, TimeSpan.FromSeconds(granted)), null);
+        return new MappingResult(new GatewayMapping(protocol, internalPort, external, TimeSpan.FromSeconds(granted)), null);
     }
 
     private static bool IsAnswer(ReadOnlySpan<byte> d, byte op, int internalPort) =>

@@ -35,7 +35,7 @@ public sealed class PcpClient(IPEndPoint gateway, TimeSpan timeout) : IPortMappe
         CancellationToken cancellationToken) =>
         RequestAsync(protocol, internalPort, suggestedExternalPort, (uint)lifetime.TotalSeconds, cancellationToken);
 
-    public Task<MappingResult> DeleteAsync(PortMapping mapping, CancellationToken cancellationToken) =>
+    public Task<MappingResult> DeleteAsync(GatewayMapping mapping, CancellationToken cancellationToken) =>
         RequestAsync(mapping.Protocol, mapping.InternalPort, mapping.ExternalPort, 0, cancellationToken);
 
     private async Task<MappingResult> RequestAsync(MappingProtocol protocol, int internalPort, int suggestedExternalPort, uint lifetime,
@@ -64,12 +64,12 @@ public sealed class PcpClient(IPEndPoint gateway, TimeSpan timeout) : IPortMappe
         if (lifetime == 0)
         {
             _nonces.TryRemove(protocol, out _);
-            return new MappingResult(new PortMapping(protocol, internalPort, external, TimeSpan.Zero), null);
+            return new MappingResult(new GatewayMapping(protocol, internalPort, external, TimeSpan.Zero), null);
         }
         if (external == 0 || granted == 0)
             return MappingResult.Fail("PCP: the gateway granted no port or no lifetime");
         _externalAddress = address;
-        return new MappingResult(new PortMapping(protocol, internalPort, external, TimeSpan.FromSeconds(granted)), null, address);
+        return new MappingResult(new GatewayMapping(protocol, internalPort, external, TimeSpan.FromSeconds(granted)), null, address);
     }
 
     private static byte[] BuildMap(IPAddress local, byte[] nonce, byte protocol, int internalPort, int suggestedExternalPort, uint lifetime)

@@ -10,13 +10,13 @@ public enum MappingProtocol
 }
 
 /// <summary>A mapping the gateway granted: our internal port forwarded from its external port for a lifetime.</summary>
-public sealed record PortMapping(MappingProtocol Protocol, int InternalPort, int ExternalPort, TimeSpan Lifetime);
+public sealed record GatewayMapping(MappingProtocol Protocol, int InternalPort, int ExternalPort, TimeSpan Lifetime);
 
 /// <summary>
 /// The answer to a map or delete request: the mapping, or why not. <see cref="UnsupportedVersion"/> means a PCP request
 /// reached a NAT-PMP-only gateway, so the caller falls back to NAT-PMP.
 /// </summary>
-public sealed record MappingResult(PortMapping? Mapping, string? Error, IPAddress? ExternalAddress = null, bool UnsupportedVersion = false)
+public sealed record MappingResult(GatewayMapping? Mapping, string? Error, IPAddress? ExternalAddress = null, bool UnsupportedVersion = false)
 {
     public static MappingResult Fail(string error) => new(null, error);
 
@@ -40,7 +40,7 @@ public interface IPortMapper
 
     Task<MappingResult> MapAsync(MappingProtocol protocol, int internalPort, int suggestedExternalPort, TimeSpan lifetime, CancellationToken cancellationToken);
 
-    Task<MappingResult> DeleteAsync(PortMapping mapping, CancellationToken cancellationToken);
+    Task<MappingResult> DeleteAsync(GatewayMapping mapping, CancellationToken cancellationToken);
 
     Task<AddressResult> GetExternalAddressAsync(CancellationToken cancellationToken);
 }

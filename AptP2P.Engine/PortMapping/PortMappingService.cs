@@ -36,7 +36,7 @@ public sealed partial class PortMappingService(
     private string? _lastError;
 
     /// <summary>A mapping of both ports by one protocol; <see cref="External"/> is null when the gateway's address is not public.</summary>
-    private sealed record ActiveMapping(IPortMapper Mapper, PortMapping Tcp, PortMapping Udp, IPAddress? External, string? AddressNote, DateTimeOffset Expires)
+    private sealed record ActiveMapping(IPortMapper Mapper, GatewayMapping Tcp, GatewayMapping Udp, IPAddress? External, string? AddressNote, DateTimeOffset Expires)
     {
         public TimeSpan Lifetime => Tcp.Lifetime < Udp.Lifetime ? Tcp.Lifetime : Udp.Lifetime;
     }
@@ -287,7 +287,7 @@ public sealed partial class PortMappingService(
         return (external, null);
     }
 
-    private static TimeSpan Shorter(PortMapping a, PortMapping b) => a.Lifetime < b.Lifetime ? a.Lifetime : b.Lifetime;
+    private static TimeSpan Shorter(GatewayMapping a, GatewayMapping b) => a.Lifetime < b.Lifetime ? a.Lifetime : b.Lifetime;
 
     /// <summary>The same requests again with the ports granted; a failed renewal drops the mapping for a fresh attempt.</summary>
     private async Task<bool> RenewAsync(ActiveMapping active, PortMappingOptions settings, CancellationToken stop)
@@ -337,7 +337,7 @@ public sealed partial class PortMappingService(
         Task.WhenAll(DeleteQuietlyAsync(mapping.Mapper, mapping.Tcp, cancellationToken), DeleteQuietlyAsync(mapping.Mapper, mapping.Udp, cancellationToken));
 
     /// <summary>A delete is best effort: the lease ends on its own if the gateway does not hear it.</summary>
-    private static async Task DeleteQuietlyAsync(IPortMapper mapper, PortMapping mapping, CancellationToken cancellationToken)
+    private static async Task DeleteQuietlyAsync(IPortMapper mapper, GatewayMapping mapping, CancellationToken cancellationToken)
     {
         try
         {

@@ -89,7 +89,7 @@ public sealed class UpnpIgdClient : IPortMapper
             if (answer.Error is null)
             {
                 // A permanent mapping (lease 0) is renewed on our schedule all the same and deleted at shutdown.
-                return new MappingResult(new PortMapping(protocol, internalPort, external, TimeSpan.FromSeconds(lease == 0 ? lifetime.TotalSeconds : lease)), null);
+                return new MappingResult(new GatewayMapping(protocol, internalPort, external, TimeSpan.FromSeconds(lease == 0 ? lifetime.TotalSeconds : lease)), null);
             }
             lastError = answer.Error;
             if (answer.Code == OnlyPermanentLeasesSupported && lease != 0)
@@ -106,7 +106,7 @@ public sealed class UpnpIgdClient : IPortMapper
         return MappingResult.Fail(lastError!);
     }
 
-    public async Task<MappingResult> DeleteAsync(PortMapping mapping, CancellationToken cancellationToken)
+    public async Task<MappingResult> DeleteAsync(GatewayMapping mapping, CancellationToken cancellationToken)
     {
         var answer = await InvokeAsync("DeletePortMapping",
         [
