@@ -152,10 +152,12 @@ public sealed partial class PortMappingService(
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stop);
         attempt.CancelAfter(timeout);
         var lease = TimeSpan.FromSeconds(settings.LeaseSeconds);
+        // One exchange ends a little before the whole attempt, so that a silent or garbled gateway is reported as such.
+        var exchange = timeout * 0.9;
         var pending = new List<Task<(ActiveMapping? Mapping, string? Error)>>
         {
-            AttemptAsync(() => GatewayProtocolAsync(settings, timeout, lease, attempt.Token), attempt.Token, stop),
-            AttemptAsync(() => UpnpAsync(settings, timeout, lease, attempt.Token), attempt.Token, stop),
+            AttemptAsync("PCP", () => GatewayProtocolAsync(settings, exchange, lease, attempt.Token), attempt.Token, stop),
+            AttemptAsync("UPnP", () => UpnpAsync(settings, exchange, lease, attempt.Token), attempt.Token, stop),
         };
         ActiveMapping? winner = null;
         var errors = new List<string>();
@@ -195,7 +197,8 @@ public sealed partial class PortMappingService(
     }
 
     /// <summary>Runs one protocol's attempt; a timeout or an unexpected exception becomes its failure reason.</summary>
-    private async Task<(ActiveMapping?, string?)> AttemptAsync(Func<Task<(ActiveMapping?, string?)>> run, CancellationToken attempt, CancellationToken stop)
+    private async Task<(ActiveMapping?, string?)> AttemptAsync(string name, Func<Task<(ActiveMapping?, string?)>> run, CancellationToken attempt,
+        CancellationToken stop)
     {
         try
         {
@@ -203,7 +206,7 @@ public sealed partial class PortMappingService(
         }
         catch (OperationCanceledException) when (attempt.IsCancellationRequested && !stop.IsCancellationRequested)
         {
-            return (null, "timed out");
+            return (null, $"{name}: not done within the attempt's timeout");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
