@@ -376,8 +376,13 @@ public sealed partial class PortMappingService(
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // The container disposes the one instance once for each registration that hands it out.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         _changed?.Dispose();
         await _stopping.CancelAsync();
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
