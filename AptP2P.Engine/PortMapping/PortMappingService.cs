@@ -34,6 +34,7 @@ public sealed partial class PortMappingService(
     private ActiveMapping? _active;
     private DateTimeOffset? _lastAttempt;
     private string? _lastError;
+    private int _disposed;
 
     /// <summary>A mapping of both ports by one protocol; <see cref="External"/> is null when the gateway's address is not public.</summary>
     private sealed record ActiveMapping(IPortMapper Mapper, GatewayMapping Tcp, GatewayMapping Udp, IPAddress? External, string? AddressNote, DateTimeOffset Expires)
@@ -62,15 +63,15 @@ public sealed partial class PortMappingService(
     {
         _changed?.Dispose();
         await _stopping.CancelAsync();
+        // Not bound by the host's token (spent after a long HTTP drain): one bounded budget of our own for both steps.
+        using var budget = new CancellationTokenSource(DeleteBudget);
         try
         {
-            await _loop.WaitAsync(DeleteBudget, CancellationToken.None);
+            await _loop.WaitAsync(budget.Token);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException)
         {
         }
-        // Not bound by the host's token (spent after a long HTTP drain): a bounded budget of our own.
-        using var budget = new CancellationTokenSource(DeleteBudget);
         await RemoveAsync(budget.Token);
     }
 
@@ -154,10 +155,11 @@ public sealed partial class PortMappingService(
         var lease = TimeSpan.FromSeconds(settings.LeaseSeconds);
         // One exchange ends a little before the whole attempt, so that a silent or garbled gateway is reported as such.
         var exchange = timeout * 0.9;
+        var race = new Race();
         var pending = new List<Task<(ActiveMapping? Mapping, string? Error)>>
         {
-            AttemptAsync("PCP", () => GatewayProtocolAsync(settings, exchange, lease, attempt.Token), attempt.Token, stop),
-            AttemptAsync("UPnP", () => UpnpAsync(settings, exchange, lease, attempt.Token), attempt.Token, stop),
+            AttemptAsync("PCP", () => GatewayProtocolAsync(settings, exchange, lease, race, attempt.Token), attempt.Token, stop),
+            AttemptAsync("UPnP", () => UpnpAsync(settings, exchange, lease, race, attempt.Token), attempt.Token, stop),
         };
         ActiveMapping? winner = null;
         var errors = new List<string>();
@@ -173,23 +175,28 @@ public sealed partial class PortMappingService(
             else if (winner is null)
             {
                 winner = mapping;
+                race.Winner = mapping;
                 await attempt.CancelAsync();
             }
             else
             {
                 using var budget = new CancellationTokenSource(DeleteBudget);
-                await DeleteBothAsync(mapping, budget.Token);
+                await Task.WhenAll(DeleteLoserAsync(mapping.Mapper, mapping.Tcp, race, budget.Token), DeleteLoserAsync(mapping.Mapper, mapping.Udp, race, budget.Token));
             }
         }
-        stop.ThrowIfCancellationRequested();
+        if (winner is not null)
+            winner = await RestoreAsync(winner, race, lease, timeout, stop);
         if (winner is null)
         {
+            stop.ThrowIfCancellationRequested();
             var reason = string.Join("; ", errors);
             SetError(reason);
             LogNoMapping(reason);
             return false;
         }
+        // Kept even when stopping: StopAsync deletes what is held once the loop has ended.
         _active = winner;
+        stop.ThrowIfCancellationRequested();
         SetError(winner.AddressNote);
         LogMapped(winner.Mapper.Name, winner.Mapper.Gateway, winner.Tcp.InternalPort, winner.Tcp.ExternalPort, winner.Udp.InternalPort,
             winner.Udp.ExternalPort, winner.External?.ToString() ?? "not used", winner.Lifetime.TotalSeconds);
@@ -215,7 +222,50 @@ public sealed partial class PortMappingService(
         }
     }
 
-    private async Task<(ActiveMapping?, string?)> GatewayProtocolAsync(PortMappingOptions settings, TimeSpan timeout, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the two attempts of one race share. PCP, NAT-PMP and UPnP write one table in the gateway, so a loser's delete of
+    /// the port the winner holds would delete the winner's mapping: such deletes are skipped, or repaired after the race.
+    /// </summary>
+    private sealed class Race
+    {
+        public volatile ActiveMapping? Winner;
+        public readonly System.Collections.Concurrent.ConcurrentQueue<GatewayMapping> Deleted = new();
+    }
+
+    private static bool Holds(ActiveMapping winner, GatewayMapping mapping) =>
+        (winner.Tcp.Protocol == mapping.Protocol && winner.Tcp.ExternalPort == mapping.ExternalPort)
+        || (winner.Udp.Protocol == mapping.Protocol && winner.Udp.ExternalPort == mapping.ExternalPort);
+
+    private static async Task DeleteLoserAsync(IPortMapper mapper, GatewayMapping mapping, Race race, CancellationToken cancellationToken)
+    {
+        if (race.Winner is { } winner && Holds(winner, mapping))
+            return;
+        race.Deleted.Enqueue(mapping);
+        await DeleteQuietlyAsync(mapper, mapping, cancellationToken);
+    }
+
+    /// <summary>Maps again, by the winner, a port a loser deleted before the winner was known.</summary>
+    private async Task<ActiveMapping> RestoreAsync(ActiveMapping winner, Race race, TimeSpan lease, TimeSpan timeout, CancellationToken stop)
+    {
+        if (!race.Deleted.Any(d => Holds(winner, d)))
+            return winner;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            var tcp = await winner.Mapper.MapAsync(MappingProtocol.Tcp, winner.Tcp.InternalPort, winner.Tcp.ExternalPort, lease, bounded.Token);
+            var udp = await winner.Mapper.MapAsync(MappingProtocol.Udp, winner.Udp.InternalPort, winner.Udp.ExternalPort, lease, bounded.Token);
+            if (tcp.Mapping is { } t && udp.Mapping is { } u)
+                return winner with { Tcp = t, Udp = u, Expires = time.GetUtcNow() + Shorter(t, u) };
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+        }
+        return winner;
+    }
+
+    private async Task<(ActiveMapping?, string?)> GatewayProtocolAsync(PortMappingOptions settings, TimeSpan timeout, TimeSpan lease, Race race,
+        CancellationToken cancellationToken)
     {
         IPAddress? address = null;
         if (!string.IsNullOrWhiteSpace(settings.Gateway) && !IPAddress.TryParse(settings.Gateway, out address))
@@ -232,10 +282,11 @@ public sealed partial class PortMappingService(
             mapper = new NatPmpClient(gateway, timeout);
             tcp = await mapper.MapAsync(MappingProtocol.Tcp, endpoints.HttpPort, endpoints.HttpPort, lease, cancellationToken);
         }
-        return await CompleteAsync(mapper, tcp, lease, cancellationToken);
+        return await CompleteAsync(mapper, tcp, lease, race, cancellationToken);
     }
 
-    private async Task<(ActiveMapping?, string?)> UpnpAsync(PortMappingOptions settings, TimeSpan timeout, TimeSpan lease, CancellationToken cancellationToken)
+    private async Task<(ActiveMapping?, string?)> UpnpAsync(PortMappingOptions settings, TimeSpan timeout, TimeSpan lease, Race race,
+        CancellationToken cancellationToken)
     {
         if (!IPEndPoint.TryParse(settings.SsdpEndPoint, out var ssdp) || ssdp.Port == 0)
             return (null, $"UPnP: AptP2P:PortMapping:SsdpEndPoint {settings.SsdpEndPoint} is not address:port");
@@ -247,20 +298,21 @@ public sealed partial class PortMappingService(
         if (client is null)
             return (null, error);
         var tcp = await client.MapAsync(MappingProtocol.Tcp, endpoints.HttpPort, endpoints.HttpPort, lease, cancellationToken);
-        return await CompleteAsync(client, tcp, lease, cancellationToken);
+        return await CompleteAsync(client, tcp, lease, race, cancellationToken);
     }
 
     /// <summary>With TCP mapped: UDP, then the external address; a failure deletes what was made.</summary>
-    private async Task<(ActiveMapping?, string?)> CompleteAsync(IPortMapper mapper, MappingResult tcp, TimeSpan lease, CancellationToken cancellationToken)
+    private async Task<(ActiveMapping?, string?)> CompleteAsync(IPortMapper mapper, MappingResult tcp, TimeSpan lease, Race race,
+        CancellationToken cancellationToken)
     {
         if (tcp.Mapping is not { } tcpMapping)
-            return (null, tcp.Error);
+            return (null, Named(mapper, tcp.Error!));
         var complete = false;
         try
         {
             var udp = await mapper.MapAsync(MappingProtocol.Udp, endpoints.DhtPort, endpoints.DhtPort, lease, cancellationToken);
             if (udp.Mapping is not { } udpMapping)
-                return (null, udp.Error);
+                return (null, Named(mapper, udp.Error!));
             var address = await mapper.GetExternalAddressAsync(cancellationToken);
             var (external, note) = UsableAddress(mapper, address);
             var mapping = new ActiveMapping(mapper, tcpMapping, udpMapping, external, note, time.GetUtcNow() + Shorter(tcpMapping, udpMapping));
@@ -272,7 +324,7 @@ public sealed partial class PortMappingService(
             if (!complete)
             {
                 using var budget = new CancellationTokenSource(DeleteBudget);
-                await DeleteQuietlyAsync(mapper, tcpMapping, budget.Token);
+                await DeleteLoserAsync(mapper, tcpMapping, race, budget.Token);
             }
         }
     }
@@ -289,6 +341,9 @@ public sealed partial class PortMappingService(
         }
         return (external, null);
     }
+
+    private static string Named(IPortMapper mapper, string error) =>
+        error.StartsWith(mapper.Name, StringComparison.Ordinal) ? error : $"{mapper.Name}: {error}";
 
     private static TimeSpan Shorter(GatewayMapping a, GatewayMapping b) => a.Lifetime < b.Lifetime ? a.Lifetime : b.Lifetime;
 
@@ -375,8 +430,6 @@ public sealed partial class PortMappingService(
     }
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private int _disposed;
 
     public async ValueTask DisposeAsync()
     {

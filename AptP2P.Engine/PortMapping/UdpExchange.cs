@@ -23,8 +23,6 @@ internal static class UdpExchange
         TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        await socket.ConnectAsync(gateway, cancellationToken);
-        var request = build(((IPEndPoint)socket.LocalEndPoint!).Address);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var buffer = new byte[MaxDatagram];
@@ -32,6 +30,8 @@ internal static class UdpExchange
         var interval = FirstInterval;
         try
         {
+            await socket.ConnectAsync(gateway, deadline.Token);
+            var request = build(((IPEndPoint)socket.LocalEndPoint!).Address);
             while (true)
             {
                 await socket.SendAsync(request, SocketFlags.None, deadline.Token);

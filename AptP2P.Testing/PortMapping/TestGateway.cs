@@ -102,7 +102,8 @@ public sealed partial class TestGateway : IAsyncDisposable
             _requests.Add(request);
             if (request.Deleted)
             {
-                foreach (var key in _active.Where(a => a.Value.Protocol == protocol && a.Value.InternalPort == internalPort && a.Value.Via == via).Select(a => a.Key).ToList())
+                // One table for every protocol, as in a real gateway: a PCP or NAT-PMP delete removes the mapping of that port.
+                foreach (var key in _active.Where(a => a.Value.Protocol == protocol && a.Value.InternalPort == internalPort).Select(a => a.Key).ToList())
                     _active.Remove(key);
             }
             else

@@ -46,6 +46,7 @@ public sealed class PortMappingHostTests(ApiFactory factory) : IClassFixture<Api
         var watch = Stopwatch.StartNew();
         await using var node = await AptP2PNode.StartAsync(settings: ["AptP2P:PortMapping:Enabled=true", "AptP2P:PortMapping:TimeoutSeconds=30", .. gateway.Settings]);
         var started = watch.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine($"node started in {started.TotalMilliseconds:0} ms with a silent gateway and a 30 s attempt timeout");
 
         using var http = new HttpClient { BaseAddress = node.BaseUri };
         var status = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/portmapping", UriKind.Relative), Token);

@@ -22,8 +22,10 @@ public sealed class PortMappingServiceTests
         var (service, _) = Create(gateway);
         await using var _ = service;
 
+        var started = Stopwatch.StartNew();
         await service.StartAsync(Token);
         await EventuallyAsync(() => service.Status().Protocol is not null);
+        var mappedAfter = started.Elapsed;
 
         var status = service.Status();
         Assert.Contains(status.Protocol, new[] { "PCP", "UPnP" });
@@ -36,6 +38,7 @@ public sealed class PortMappingServiceTests
 
         var watch = Stopwatch.StartNew();
         await service.StopAsync(new CancellationToken(canceled: true));
+        TestContext.Current.TestOutputHelper?.WriteLine($"mapped after {mappedAfter.TotalMilliseconds:0} ms by {status.Protocol}; deleted at stop in {watch.Elapsed.TotalMilliseconds:0} ms");
         Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1.5));
         Assert.Empty(gateway.Active);
         Assert.Null(service.Status().Protocol);
@@ -52,6 +55,7 @@ public sealed class PortMappingServiceTests
         await EventuallyAsync(() => gateway.Requests.Count(r => r.Protocol == MappingProtocol.Tcp && !r.Deleted) >= 3, TimeSpan.FromSeconds(8));
 
         var grants = gateway.Requests.Where(r => r.Protocol == MappingProtocol.Tcp && !r.Deleted).ToList();
+        TestContext.Current.TestOutputHelper?.WriteLine($"tcp grants {string.Join(", ", grants.Skip(1).Select((g, i) => $"{(g.At - grants[i].At).TotalMilliseconds:0} ms"))} apart with a 4 s lease");
         Assert.All(grants, g => Assert.Equal(4, g.LeaseSeconds));
         Assert.InRange(grants[1].At - grants[0].At, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3));
         Assert.Equal(2, gateway.Active.Count);
@@ -65,7 +69,7 @@ public sealed class PortMappingServiceTests
         var (service, options) = Create(gateway);
         await using var _ = service;
         await service.StartAsync(Token);
-        await EventuallyAsync(() => gateway.Active.Count == 2);
+        await EventuallyAsync(() => gateway.Active.Count == 2 && service.Status().Protocol is not null);
         Assert.Equal("UPnP", service.Status().Protocol);
 
         options.Set(o => o.Enabled = false);
@@ -104,7 +108,8 @@ public sealed class PortMappingServiceTests
 
         var watch = Stopwatch.StartNew();
         await service.StartAsync(Token);
-        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
+        var startTook = watch.Elapsed;
+        Assert.InRange(startTook, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
         await EventuallyAsync(() => service.Status().LastError is not null);
 
         var status = service.Status();
@@ -114,6 +119,7 @@ public sealed class PortMappingServiceTests
         Assert.NotNull(status.LastAttempt);
         Assert.Null(service.ExternalTcpPort);
         Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+        TestContext.Current.TestOutputHelper?.WriteLine($"StartAsync returned in {startTook.TotalMilliseconds:0.0} ms; status said why after {watch.Elapsed.TotalMilliseconds:0} ms: {status.LastError}");
         watch.Restart();
         await service.StopAsync(Token);
         Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1.5));
@@ -166,7 +172,7 @@ public sealed class PortMappingServiceTests
         Assert.Empty(gateway.Requests);
         endpoints.RecordHttpPort(HttpPort);
         endpoints.RecordDhtPort(DhtPort);
-        await EventuallyAsync(() => gateway.Active.Count == 2);
+        await EventuallyAsync(() => gateway.Active.Count == 2 && service.Status().Protocol is not null);
     }
 
     [Theory]
