@@ -1,6 +1,7 @@
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht.Persistence;
 using AptP2P.Engine.Discovery;
+using AptP2P.Engine.PortMapping;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,6 +44,19 @@ public static class DhtServiceCollectionExtensions
         services.AddSingleton<IDiscoveryStatus>(sp => sp.GetRequiredService<LanDiscoveryService>());
         services.AddSingleton<LanFirstDht>();
         services.AddSingleton<IDht>(sp => sp.GetRequiredService<LanFirstDht>());
+
+        // Port mapping on the gateway (PCP/NAT-PMP, UPnP IGD) for the HTTP and DHT ports, in the background.
+        services.AddOptions<PortMappingOptions>()
+            .Bind(configuration.GetSection(PortMappingOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrWhiteSpace(o.Gateway) || (System.Net.IPAddress.TryParse(o.Gateway, out var a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork),
+                "AptP2P:PortMapping:Gateway must be empty or an IPv4 address")
+            .Validate(o => System.Net.IPEndPoint.TryParse(o.SsdpEndPoint, out var e) && e.Port != 0,
+                "AptP2P:PortMapping:SsdpEndPoint must be address:port, such as 239.255.255.250:1900")
+            .ValidateOnStart();
+        services.AddSingleton<PortMappingService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PortMappingService>());
+        services.AddSingleton<IPortMappingStatus>(sp => sp.GetRequiredService<PortMappingService>());
         return services;
     }
 }

@@ -14,7 +14,8 @@ namespace AptP2P.Engine.Discovery;
 /// and at the same time as the public lookup. LAN holders come first; internet peers are handed over only when the LAN has
 /// none (docs/PROTOCOL-LAN.md §4). With a swarm key, only peers that proved the key are used.
 /// </summary>
-public sealed partial class LanFirstDht(DhtService dht, LanDirectory lan, IOptionsMonitor<DiscoveryOptions> options, ILogger<LanFirstDht> logger) : IDht
+public sealed partial class LanFirstDht(DhtService dht, LanDirectory lan, IOptionsMonitor<DiscoveryOptions> options, ILogger<LanFirstDht> logger,
+    Node.NodeEndpoints? endpoints = null) : IDht
 {
     /// <summary>LAN peers a key is announced to and looked up at (BEP 5's K).</summary>
     public const int LanReplicas = 8;
@@ -133,7 +134,8 @@ public sealed partial class LanFirstDht(DhtService dht, LanDirectory lan, IOptio
 
     public async Task AnnounceAsync(InfoHash key, int port, CancellationToken cancellationToken)
     {
-        var announcing = AnnounceOnLanAsync(key, port, cancellationToken);
+        // LAN peers reach our own HTTP port, not the one a port mapping opened on the gateway for the internet.
+        var announcing = AnnounceOnLanAsync(key, endpoints is { HttpPort: > 0 } node ? node.HttpPort : port, cancellationToken);
         // In a closed swarm the public DHT would only tell strangers where to ask (and be refused).
         if (!options.CurrentValue.HasSwarmKey)
             await dht.AnnounceAsync(key, port, cancellationToken);

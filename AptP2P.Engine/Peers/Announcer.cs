@@ -5,6 +5,7 @@ using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Node;
 using AptP2P.Engine.Pieces;
+using AptP2P.Engine.PortMapping;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,7 @@ public sealed partial class Announcer : BackgroundService
     private readonly IOptionsMonitor<PeerOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<Announcer> _logger;
+    private readonly IPortMappingStatus? _portMapping;
     private readonly AnnounceSchedule _schedule = new();
     private readonly Channel<ContentHash> _queue = Channel.CreateUnbounded<ContentHash>();
     private readonly TokenBucketRateLimiter _rate = new(new TokenBucketRateLimiterOptions
@@ -43,8 +45,9 @@ public sealed partial class Announcer : BackgroundService
     });
 
     public Announcer(IDht dht, ContentStore store, Apt.Index.HashIndex index, PieceListStore pieceLists, NodeEndpoints node, IOptionsMonitor<PeerOptions> options,
-        TimeProvider time, ILogger<Announcer> logger)
+        TimeProvider time, ILogger<Announcer> logger, IPortMappingStatus? portMapping = null)
     {
+        _portMapping = portMapping;
         _dht = dht;
         _store = store;
         _index = index;
@@ -126,10 +129,11 @@ public sealed partial class Announcer : BackgroundService
     {
         try
         {
-            await _dht.AnnounceAsync(InfoHash.FromFile(entry.Hash), _node.HttpPort, cancellationToken);
+            var port = AnnouncedPort(_node.HttpPort, _portMapping?.ExternalTcpPort);
+            await _dht.AnnounceAsync(InfoHash.FromFile(entry.Hash), port, cancellationToken);
             if (await _pieceLists.GetEncodedAsync(entry.Hash, cancellationToken) is { } encoded)
                 await _dht.PublishPieceListAsync(entry.Hash, encoded, cancellationToken);
-            LogAnnounced(entry.Hash, _node.HttpPort);
+            LogAnnounced(entry.Hash, port);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -153,6 +157,13 @@ public sealed partial class Announcer : BackgroundService
         await wake.CancelAsync();
         stoppingToken.ThrowIfCancellationRequested();
     }
+
+    /// <summary>
+    /// The port peers are told: the gateway's external TCP port when a mapping gave one other than ours (peers on the internet
+    /// reach us only there), else the HTTP port.
+    /// </summary>
+    internal static int AnnouncedPort(int httpPort, int? externalTcpPort) =>
+        externalTcpPort is { } external && external != httpPort ? external : httpPort;
 
     private DateTimeOffset NextDue() =>
         _time.GetUtcNow() + Interval * (0.9 + Random.Shared.NextDouble() * 0.2);

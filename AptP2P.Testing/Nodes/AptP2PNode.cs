@@ -57,6 +57,8 @@ public sealed class AptP2PNode : IAsyncDisposable
             "--AptP2P:Dht:BootstrapNodes=",
             // Nor multicast on the machine's real network: local discovery only where a test turns it on (its own LAN).
             "--AptP2P:Discovery:Lan=false",
+            // Nor the machine's real gateway: port mapping only where a test points it at a gateway of its own.
+            "--AptP2P:PortMapping:Enabled=false",
             // Not the machine's /var/cache/apt/archives: a test shares only directories it names.
             "--AptP2P:Peers:SharedDirectories:0=",
             // The keys of the archives tests build, not the machine's: an archive signed by another key is unknown here.

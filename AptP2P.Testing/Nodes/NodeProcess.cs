@@ -108,6 +108,8 @@ public sealed class NodeProcess : IAsyncDisposable
             "--AptP2P:Dht:BootstrapNodes=",
             // Nor multicast on the machine's real network: local discovery only where a test turns it on (its own LAN).
             .. options.LocalDiscovery ? Array.Empty<string>() : ["--AptP2P:Discovery:Lan=false"],
+            // Nor the machine's real gateway: port mapping only where a test points it at a gateway of its own.
+            "--AptP2P:PortMapping:Enabled=false",
             "--AptP2P:Peers:SharedDirectories:0=",
             "--" + Repositories.TestKeyrings.Setting,
             "--Logging:Console:FormatterName=simple",

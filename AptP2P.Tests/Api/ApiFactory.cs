@@ -29,6 +29,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("AptP2P:BindAddress", "127.0.0.1");
         builder.UseSetting("AptP2P:Dht:BootstrapNodes", "");
         builder.UseSetting("AptP2P:Discovery:Lan", "false");
+        builder.UseSetting("AptP2P:PortMapping:Enabled", "false");
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, RemoteAddressForTestServer>());
     }

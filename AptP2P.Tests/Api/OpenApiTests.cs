@@ -18,6 +18,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
             ["/api/dht", "get"], ["/api/dht/peers/{key}", "get"], ["/api/settings", "get"], ["/api/settings", "put"],
             ["/api/archives", "get"],
             ["/api/discovery", "get"],
+            ["/api/portmapping", "get"],
         ];
         foreach (var pair in expected)
             Assert.True(paths.TryGetProperty(pair[0], out var path) && path.TryGetProperty(pair[1], out _), $"{pair[1]} {pair[0]} is described");

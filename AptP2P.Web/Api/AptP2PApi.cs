@@ -13,6 +13,7 @@ public static class AptP2PApi
         api.MapSettingsApi();
         api.MapDhtApi();
         api.MapDiscoveryApi();
+        api.MapPortMappingApi();
         return endpoints;
     }
 }
