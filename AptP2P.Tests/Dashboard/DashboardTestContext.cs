@@ -28,6 +28,7 @@ public abstract class DashboardTestContext : BunitContext
         Services.AddSingleton<AptP2P.Engine.Apt.Trust.IArchiveCatalog>(Archives);
         Services.AddSingleton<IDht>(Dht);
         Services.AddSingleton<AptP2P.Engine.Discovery.IDiscoveryStatus>(Lan);
+        Services.AddSingleton<AptP2P.Engine.PortMapping.IPortMappingStatus>(Mapping);
         Services.AddSingleton(Index);
         Services.AddSingleton<PeerLookupKeyResolver>();
     }
@@ -54,5 +55,6 @@ public abstract class DashboardTestContext : BunitContext
     internal TestArchiveCatalog Archives { get; } = new();
     internal TestDht Dht { get; } = new();
     internal TestDiscovery Lan { get; } = new();
+    internal TestPortMapping Mapping { get; } = new();
     internal HashIndex Index { get; } = new(new AptP2P.Tests.Transfers.FixedOptions<AptP2P.Engine.Configuration.AptP2POptions>(new()));
 }

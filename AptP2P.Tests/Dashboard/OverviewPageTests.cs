@@ -139,4 +139,17 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("reachable over IPv4: yes", reach, StringComparison.Ordinal);
         Assert.Contains("reachable over IPv6: no (no node has reached us unasked since we joined, 6 min ago); read-only, announces nothing over IPv6", reach, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Says_what_port_mapping_did()
+    {
+        Assert.Contains("port mapping off", Render<Overview>().Find("[data-testid=port-mapping]").TextContent, StringComparison.Ordinal);
+
+        Mapping.Current = new AptP2P.Engine.PortMapping.PortMappingStatus(true, "PCP", "192.168.1.1", "203.0.113.9", 19977, 9977, Start.AddHours(2), Start, null);
+        Assert.Equal("port 19977/tcp and 9977/udp mapped by PCP on 192.168.1.1, external 203.0.113.9",
+            Render<Overview>().Find("[data-testid=port-mapping]").TextContent.Trim());
+
+        Mapping.Current = new AptP2P.Engine.PortMapping.PortMappingStatus(true, null, "192.168.1.1", null, null, null, null, Start, "no gateway answered PCP, NAT-PMP or UPnP within 10 s");
+        Assert.Contains("port mapping: no gateway answered", Render<Overview>().Find("[data-testid=port-mapping]").TextContent, StringComparison.Ordinal);
+    }
 }

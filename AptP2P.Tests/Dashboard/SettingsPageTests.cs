@@ -117,6 +117,20 @@ public sealed class SettingsPageTests : SettingsTestContext
     }
 
     [Fact]
+    public void Port_mapping_is_switched_off_from_the_form_at_once()
+    {
+        var cut = Render<Settings>();
+
+        Field(cut, SettingKeys.PortMapping).Change(false);
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=settings-save]").HasAttribute("disabled")));
+        cut.Find("[data-testid=settings-save]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Saved: AptP2P:PortMapping:Enabled.", cut.Find("[data-testid=settings-saved]").TextContent, StringComparison.Ordinal));
+        Assert.False(Services.GetRequiredService<IOptionsMonitor<AptP2P.Engine.PortMapping.PortMappingOptions>>().CurrentValue.Enabled);
+        Assert.Empty(cut.FindAll("[data-testid=settings-restart]"));
+    }
+
+    [Fact]
     public void The_swarm_key_is_typed_saved_and_never_shown_again_and_can_be_removed()
     {
         const string Secret = "lab-42 correct horse battery";

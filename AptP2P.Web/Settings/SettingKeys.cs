@@ -42,6 +42,7 @@ public static class SettingKeys
     public const string DiscoveryPublicDht = "AptP2P:Discovery:PublicDht";
     public const string DiscoveryPort = "AptP2P:Discovery:Port";
     public const string SwarmKey = "AptP2P:Discovery:SwarmKey";
+    public const string PortMapping = "AptP2P:PortMapping:Enabled";
 
     /// <summary>
     /// In the order the form shows them. Sockets, the data directory and what the mirror client and the transfer slots are
@@ -75,6 +76,7 @@ public static class SettingKeys
         new(DiscoveryPublicDht, d => d.Discovery.PublicDht),
         new(DiscoveryPort, d => d.Discovery.Port),
         new(SwarmKey, d => d.Discovery.SwarmKey, WriteOnly: true),
+        new(PortMapping, d => d.PortMapping.Enabled),
     ];
 
     public static bool NeedsRestart(string key) => All.Any(k => k.Key == key && k.RestartRequired);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Discovery;
+using AptP2P.Engine.PortMapping;
 
 namespace AptP2P.Web.Settings;
 
@@ -22,8 +23,9 @@ public sealed class SettingsDocument
     public PeerOptions Peers { get; set; } = new();
     public DhtSettings Dht { get; set; } = new();
     public DiscoverySettings Discovery { get; set; } = new();
+    public PortMappingSettings PortMapping { get; set; } = new();
 
-    public static SettingsDocument From(AptP2POptions node, PeerOptions peers, DhtOptions dht, DiscoveryOptions discovery) => new SettingsDocument
+    public static SettingsDocument From(AptP2POptions node, PeerOptions peers, DhtOptions dht, DiscoveryOptions discovery, PortMappingOptions portMapping) => new SettingsDocument
     {
         Port = node.Port,
         BindAddress = node.BindAddress,
@@ -47,6 +49,7 @@ public sealed class SettingsDocument
             Port = discovery.Port,
             SwarmKeySet = discovery.HasSwarmKey,
         },
+        PortMapping = new PortMappingSettings { Enabled = portMapping.Enabled },
     }.Normalized();
 
     public SettingsDocument Copy() => Clone(this);
@@ -95,4 +98,10 @@ public sealed class DiscoverySettings
 
     /// <summary>Whether a swarm key is in effect (read-only: ignored when written).</summary>
     public bool SwarmKeySet { get; set; }
+}
+
+/// <summary>The user-facing part of <c>AptP2P:PortMapping</c>: whether the node asks the router to open its port.</summary>
+public sealed class PortMappingSettings
+{
+    public bool Enabled { get; set; }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Discovery;
+using AptP2P.Engine.PortMapping;
 using Microsoft.Extensions.Options;
 
 namespace AptP2P.Web.Settings;
@@ -29,6 +30,7 @@ public sealed class SettingsEditor(
     IOptionsMonitor<PeerOptions> peers,
     IOptionsMonitor<DhtOptions> dht,
     IOptionsMonitor<DiscoveryOptions> discovery,
+    IOptionsMonitor<PortMappingOptions> portMapping,
     SettingsValidator validator,
     SettingsFile file,
     IConfiguration configuration) : IDisposable
@@ -40,7 +42,7 @@ public sealed class SettingsEditor(
 
     /// <summary>The settings in effect now (every configuration layer applied).</summary>
     public SettingsDocument Current() =>
-        SettingsDocument.From(node.CurrentValue, peers.CurrentValue, dht.CurrentValue, discovery.CurrentValue);
+        SettingsDocument.From(node.CurrentValue, peers.CurrentValue, dht.CurrentValue, discovery.CurrentValue, portMapping.CurrentValue);
 
     public IReadOnlyDictionary<string, string[]> Validate(SettingsDocument settings) => validator.Validate(settings);
 
