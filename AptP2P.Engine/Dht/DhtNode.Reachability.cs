@@ -59,6 +59,9 @@ public sealed partial class DhtNode
         }
     }
 
+    /// <summary>What the gateway says it forwards for this node, if anything (port mapping), for <see cref="ReachabilityStatus.How"/>.</summary>
+    public Func<string?>? MappingNote { get; set; }
+
     /// <summary>An inbound peer connection (TCP) from <paramref name="peer"/>: others reach this machine on this family.</summary>
     public void RecordInboundConnection(IPEndPoint peer)
     {
@@ -157,6 +160,8 @@ public sealed partial class DhtNode
         };
         if (ExternalAddress is { } external && IsLocalAddress(external))
             how += "; no NAT: our external address is this machine's own";
+        if (Family == System.Net.Sockets.AddressFamily.InterNetwork && MappingNote?.Invoke() is { } mapped)
+            how += "; " + mapped;
         return new ReachabilityStatus(_reachability, how, _reachabilitySince, IsReadOnly, _unsolicitedQueries);
     }
 

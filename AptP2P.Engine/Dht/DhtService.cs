@@ -23,7 +23,8 @@ public sealed partial class DhtService(
     NodeEndpoints endpoints,
     DhtStateStore store,
     TimeProvider time,
-    ILoggerFactory loggers) : IHostedService, IDht, IAsyncDisposable
+    ILoggerFactory loggers,
+    PortMapping.IPortMappingStatus? portMapping = null) : IHostedService, IDht, IAsyncDisposable
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(5);
@@ -73,7 +74,7 @@ public sealed partial class DhtService(
             var family = udp.LocalEndPoint.AddressFamily;
             var id = family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? saved.Id6 : saved.Id;
             transports.Add(transport);
-            nodes.Add(new DhtNode(transport, settings, time, loggers.CreateLogger<DhtNode>(), id));
+            nodes.Add(new DhtNode(transport, settings, time, loggers.CreateLogger<DhtNode>(), id) { MappingNote = MappingNote });
         }
         if (nodes.Count == 2)
             (nodes[0].Sibling, nodes[1].Sibling) = (nodes[1], nodes[0]);
@@ -149,6 +150,12 @@ public sealed partial class DhtService(
             LogFinalSaveFailed(ex);
         }
     }
+
+    /// <summary>The gateway's word, when it maps our UDP port: a hint beside the evidence, not evidence (a firewall may still drop).</summary>
+    private string? MappingNote() =>
+        portMapping?.Status() is { Protocol: { } protocol, ExternalUdpPort: { } port } status
+            ? $"the gateway maps UDP port {port}{(status.ExternalAddress is null ? "" : " of " + status.ExternalAddress)} to us ({protocol})"
+            : null;
 
     /// <summary>Datagrams the DHT did not send because they were for the public network while <c>PublicDht</c> is off.</summary>
     public long BlockedOutgoing => _transports.Sum(t => t.Blocked);

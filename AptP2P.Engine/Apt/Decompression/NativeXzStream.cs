@@ -20,7 +20,11 @@ internal sealed unsafe partial class NativeXzStream : ReadOnlyStream
     private const uint Concatenated = 0x08;
     private const int Run = 0, Finish = 3;
     private const int Ok = 0, StreamEnd = 1;
-    private const ulong MemoryLimit = 1UL << 30;
+    /// <summary>
+    /// What the decoder may allocate: xz -9 needs 65 MiB to decode, so real indexes fit many times over, and a hostile header
+    /// claiming a huge dictionary is refused instead of costing the machine its memory.
+    /// </summary>
+    private const ulong MemoryLimit = 256UL << 20;
     private const int InputSize = 64 * 1024;
 
     private static readonly Lazy<bool> Loaded = new(TryLoad);
