@@ -70,9 +70,15 @@ public sealed class SettingsEditor(
             (configuration as IConfigurationRoot)?.Reload();
 
             var after = Current();
-            var overridden = SettingKeys.Changed(after, wanted).Intersect(changed)
-                .Where(key => key != SettingKeys.SwarmKey || !SwarmKeyInEffect(wanted.Discovery.SwarmKey))
-                .ToList();
+            var overridden = changed.Where(IsSetAboveSettingsFile).ToList();
+            // A value not in effect yet although nothing overrides it: a reload by the file watcher raced ours and read the
+            // file before it was replaced. Reload again until the options show it (bounded; the watcher converges anyway).
+            for (var attempt = 0; attempt < 20 && NotInEffect(after, wanted, changed).Except(overridden).Any(); attempt++)
+            {
+                await Task.Delay(50, cancellationToken);
+                (configuration as IConfigurationRoot)?.Reload();
+                after = Current();
+            }
             return new SettingsSaveOutcome(
                 new SettingsSaveResult(changed, [.. changed.Where(SettingKeys.NeedsRestart)], overridden, after), errors);
         }
@@ -80,6 +86,27 @@ public sealed class SettingsEditor(
         {
             _saving.Release();
         }
+    }
+
+    private IEnumerable<string> NotInEffect(SettingsDocument after, SettingsDocument wanted, IReadOnlyList<string> changed) =>
+        SettingKeys.Changed(after, wanted).Intersect(changed)
+            .Where(key => key != SettingKeys.SwarmKey || !SwarmKeyInEffect(wanted.Discovery.SwarmKey));
+
+    /// <summary>
+    /// True when a configuration layer above settings.json (environment variables, the command line) sets the key, or an
+    /// entry of it (a list's <c>Key:0</c>): what settings.json says of it cannot take effect.
+    /// </summary>
+    private bool IsSetAboveSettingsFile(string key)
+    {
+        if (configuration is not IConfigurationRoot root)
+            return false;
+        var providers = root.Providers.ToList();
+        var settings = providers.FindIndex(p => p is Microsoft.Extensions.Configuration.Json.JsonConfigurationProvider json
+            && json.Source.Path is { } path && System.IO.Path.GetFileName(path) == System.IO.Path.GetFileName(file.Path)
+            && json.Source.FileProvider?.GetFileInfo(System.IO.Path.GetFileName(path)).PhysicalPath == System.IO.Path.GetFullPath(file.Path));
+        if (settings < 0)
+            return false;
+        return providers.Skip(settings + 1).Any(p => p.TryGet(key, out _) || p.GetChildKeys([], key).Any());
     }
 
     /// <summary>Normalized, with a swarm key equal to the one in effect left out: giving the same secret again changes nothing.</summary>
