@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using AptP2P.Engine.Dht;
 using AptP2P.Engine.Dht.Storage;
 using Microsoft.Extensions.Logging;
@@ -38,7 +39,7 @@ public sealed partial class LanDiscovery : IAsyncDisposable
     private readonly RateBudget _accepting;
     private readonly RateBudget _replying;
     private readonly SourceRateLimiter _perSource;
-    private readonly Dictionary<NodeId, DateTimeOffset> _repliedTo = [];
+    private readonly Dictionary<(NodeId Id, AddressFamily Family), DateTimeOffset> _repliedTo = [];
     private ITimer? _helloTimer;
     private ITimer? _expiryTimer;
     private int _hellos;
@@ -151,7 +152,7 @@ public sealed partial class LanDiscovery : IAsyncDisposable
             var endPoint = new IPEndPoint(address, hello.Port);
             if (_directory.Heard(hello.Id, endPoint, _options.MaxPeers))
                 discovered = new LanPeer(hello.Id, endPoint, now, now);
-            if (hello.Joining && ShouldReply(hello.Id, now))
+            if (hello.Joining && ShouldReply((hello.Id, address.AddressFamily), now))
                 Reply(source, now);
         }
         if (discovered is not null)
@@ -161,8 +162,11 @@ public sealed partial class LanDiscovery : IAsyncDisposable
         }
     }
 
-    /// <summary>A joining node sends three hellos in 3 s: it gets one reply from each node, within the global cap.</summary>
-    private bool ShouldReply(NodeId id, DateTimeOffset now)
+    /// <summary>
+    /// A joining node sends three hellos in 3 s: it gets one reply from each node per address family it joined on (a
+    /// dual-stack joiner hears every node over IPv4 too, the endpoint the directory prefers), within the global cap.
+    /// </summary>
+    private bool ShouldReply((NodeId Id, AddressFamily Family) id, DateTimeOffset now)
     {
         if (_repliedTo.TryGetValue(id, out var last) && now - last < ReplyEvery)
             return false;
