@@ -41,6 +41,9 @@ public sealed partial class DhtNode
     private DateTimeOffset? _joinedAt;
     private DateTimeOffset _lastProbe;
     private ReachabilityState _reachability;
+
+    /// <summary>The agreed external address is one of this machine's (no NAT between us and the voters); read once per change.</summary>
+    private bool _externalIsOwn;
     private string? _reachedHow;
     private DateTimeOffset? _reachabilitySince;
 
@@ -144,7 +147,7 @@ public sealed partial class DhtNode
         {
             _lastProbe = now;
             foreach (var node in _table.Closest(Id, 3))
-                SendMessage(new KrpcQuery([], KrpcMethod.Ping, Id), node.EndPoint, probe: true);
+                SendQuery(new KrpcQuery([], KrpcMethod.Ping, Id), node.EndPoint, expectedId: null, observer: null, probe: true);
         }
     }
 
@@ -158,7 +161,7 @@ public sealed partial class DhtNode
                 : $"no node has reached us unasked for {Options.ReachabilityWindowMinutes} min",
             _ => IsBootstrapped ? "joined recently: waiting for a node to reach us unasked" : "not joined yet",
         };
-        if (ExternalAddress is { } external && IsLocalAddress(external))
+        if (_externalIsOwn)
             how += "; no NAT: our external address is this machine's own";
         if (Family == System.Net.Sockets.AddressFamily.InterNetwork && MappingNote?.Invoke() is { } mapped)
             how += "; " + mapped;

@@ -251,7 +251,8 @@ public sealed partial class DhtNode : IAsyncDisposable
     }
 
     /// <summary>Encodes and sends a query, registering it for its answer.</summary>
-    internal PendingQuery SendQuery(KrpcQuery template, IPEndPoint destination, NodeId? expectedId, IQueryObserver? observer)
+    /// <param name="probe">A reachability probe: without <c>ro</c> even while this node is read-only by itself.</param>
+    internal PendingQuery SendQuery(KrpcQuery template, IPEndPoint destination, NodeId? expectedId, IQueryObserver? observer, bool probe = false)
     {
         var nodeRtt = expectedId is { } id && _table.Find(id) is { } known ? known.Rtt : TimeSpan.Zero;
         var pending = _queries.Register(template.Method, destination, expectedId, observer, _rtt.SlowAfterFor(nodeRtt));
@@ -259,7 +260,7 @@ public sealed partial class DhtNode : IAsyncDisposable
         {
             TransactionId = QueryTable.EncodeTransactionId(pending.TransactionId),
             SenderId = Id,
-            ReadOnly = IsReadOnly,
+            ReadOnly = probe ? Options.ReadOnly : IsReadOnly,
         };
         _counters.QueriesOut++;
         SendMessage(query, destination);
@@ -281,18 +282,8 @@ public sealed partial class DhtNode : IAsyncDisposable
         return SendQuery(new KrpcQuery([], method, Id) { Target = target, Want = want }, destination, expectedId, observer);
     }
 
-    /// <param name="probe">A reachability probe: a query without <c>ro</c> even while this node is read-only by itself.</param>
-    private void SendMessage(KrpcMessage message, IPEndPoint destination, bool probe = false)
+    private void SendMessage(KrpcMessage message, IPEndPoint destination)
     {
-        if (message is KrpcQuery query)
-        {
-            if (probe)
-            {
-                var pending = _queries.Register(query.Method, destination, null, null, _rtt.SlowAfterFor(TimeSpan.Zero));
-                message = query with { TransactionId = QueryTable.EncodeTransactionId(pending.TransactionId), ReadOnly = Options.ReadOnly };
-                _counters.QueriesOut++;
-            }
-        }
         RecordSent(destination);
         _sendBuffer.ResetWrittenCount();
         KrpcEncoder.Write(_sendBuffer, message);
@@ -335,6 +326,7 @@ public sealed partial class DhtNode : IAsyncDisposable
         if (!_externalVote.Add(address, voter, out var agreed) || agreed.Equals(ExternalAddress))
             return;
         ExternalAddress = agreed;
+        _externalIsOwn = IsLocalAddress(agreed);
         LogExternalAddress(agreed);
         if (!Options.UseSecureNodeId || SecureNodeId.IsExempt(agreed) || SecureNodeId.IsValid(Id, agreed))
             return;

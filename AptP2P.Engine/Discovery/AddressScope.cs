@@ -34,4 +34,25 @@ public static class AddressScope
     }
 
     public static bool IsLan(IPEndPoint endPoint) => IsLan(endPoint.Address);
+
+    /// <summary>
+    /// True for a unicast address the internet can route: not LAN-scope, and not IPv4's 0/8, shared 100.64/10 (a carrier's
+    /// NAT), 192.0.0/24, multicast and reserved, nor IPv6's unspecified, multicast and site-local addresses.
+    /// </summary>
+    public static bool IsPublic(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        if (IsLan(address))
+            return false;
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            Span<byte> b = stackalloc byte[4];
+            address.TryWriteBytes(b, out _);
+            return !(b[0] == 0 || (b[0] == 100 && (b[1] & 0xC0) == 64) || (b[0] == 192 && b[1] == 0 && b[2] == 0) || b[0] >= 224);
+        }
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+            return !address.Equals(IPAddress.IPv6Any) && !address.IsIPv6Multicast && !address.IsIPv6SiteLocal;
+        return false;
+    }
 }

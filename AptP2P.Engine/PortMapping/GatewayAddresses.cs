@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using AptP2P.Engine.Discovery;
 
 namespace AptP2P.Engine.PortMapping;
 
@@ -51,26 +52,11 @@ public static class GatewayAddresses
         return ((IPEndPoint)socket.LocalEndPoint!).Address;
     }
 
-    /// <summary>
-    /// True for an IPv4 address that can be reached from the internet: not 0/8, private (RFC 1918), shared (100.64/10, a
-    /// carrier's NAT), loopback, link-local, multicast or reserved.
-    /// </summary>
+    /// <summary>True for an IPv4 address the internet can route (<see cref="AddressScope.IsPublic"/>): what a gateway may call ours.</summary>
     public static bool IsPublic(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
-        if (address.AddressFamily != AddressFamily.InterNetwork)
-            return false;
-        Span<byte> b = stackalloc byte[4];
-        address.TryWriteBytes(b, out _);
-        return !(b[0] == 0
-            || b[0] == 10
-            || b[0] == 127
-            || (b[0] == 100 && (b[1] & 0xC0) == 64)
-            || (b[0] == 169 && b[1] == 254)
-            || (b[0] == 172 && (b[1] & 0xF0) == 16)
-            || (b[0] == 192 && b[1] == 168)
-            || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-            || b[0] >= 224);
+        return address.AddressFamily == AddressFamily.InterNetwork && AddressScope.IsPublic(address);
     }
 }

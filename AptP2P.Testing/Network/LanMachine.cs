@@ -119,7 +119,13 @@ public sealed partial class LanMachine : IAsyncDisposable
             }
 
             """;
-        var file = Path.Combine(Path.GetTempPath(), $"{Namespace}.nft");
+        await ApplyRulesAsync(rules, "fence", cancellationToken);
+    }
+
+    /// <summary>Loads an nftables ruleset into this machine's namespace (from a file: nft reads rulesets whole).</summary>
+    private async Task ApplyRulesAsync(string rules, string name, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"{Namespace}.{name}.nft");
         await File.WriteAllTextAsync(file, rules, cancellationToken);
         try
         {
@@ -152,16 +158,7 @@ public sealed partial class LanMachine : IAsyncDisposable
             }
 
             """;
-        var file = Path.Combine(Path.GetTempPath(), $"{Namespace}.nat.nft");
-        await File.WriteAllTextAsync(file, rules, cancellationToken);
-        try
-        {
-            await NetworkCommands.NftAsync(Namespace, cancellationToken, "-f", file);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        await ApplyRulesAsync(rules, "nat", cancellationToken);
     }
 
     /// <summary>Takes <see cref="BlockUnsolicitedUdpAsync"/>'s rule away: the port is open again.</summary>

@@ -115,7 +115,11 @@ public sealed class IndexIngestorTests
         return text.ToString();
     }
 
-    private static async Task IngestAsync(AptP2PNode node, string path, string text)
+    private static Task IngestAsync(AptP2PNode node, string path, string text) =>
+        IngestAsync(node, new MirrorUrl("mirror.example", 80, path), text);
+
+    /// <summary>Puts <paramref name="text"/> into the cache as the file at <paramref name="url"/> and indexes it.</summary>
+    private static async Task IngestAsync(AptP2PNode node, MirrorUrl url, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var store = node.Get<ContentStore>();
@@ -123,7 +127,7 @@ public sealed class IndexIngestorTests
         await File.WriteAllBytesAsync(partial, bytes, Ct);
         var hash = ContentHash.Compute(bytes);
         store.Add(partial, hash, bytes.Length, verified: false);
-        await node.Get<IndexIngestor>().IngestAsync(new MirrorUrl("mirror.example", 80, path), hash).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await node.Get<IndexIngestor>().IngestAsync(url, hash).WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }
 
     private static async Task IngestReleaseAsync(AptP2PNode node, DateTimeOffset date, params (string Path, string Sha)[] entries)
@@ -134,12 +138,6 @@ public sealed class IndexIngestorTests
             .Append("SHA256:\n");
         foreach (var (path, sha) in entries)
             text.Append(' ').Append(sha).Append(" 123 ").Append(path).Append('\n');
-        var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        var store = node.Get<ContentStore>();
-        var partial = store.Directory.NewPartialPath();
-        await File.WriteAllBytesAsync(partial, bytes, Ct);
-        var hash = ContentHash.Compute(bytes);
-        store.Add(partial, hash, bytes.Length, verified: false);
-        await node.Get<IndexIngestor>().IngestAsync(ReleaseUrl, hash).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await IngestAsync(node, ReleaseUrl, text.ToString());
     }
 }

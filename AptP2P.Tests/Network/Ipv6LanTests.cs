@@ -1,11 +1,9 @@
 using System.Text.Json;
-using AptP2P.Testing.Apt;
 using AptP2P.Testing.Mirrors;
 using AptP2P.Testing.Network;
 using AptP2P.Testing.Nodes;
 using AptP2P.Testing.Repositories;
 using AptP2P.Tests.Fixtures;
-using AptP2P.Tests.Proxy;
 
 namespace AptP2P.Tests.Network;
 
@@ -44,17 +42,17 @@ public sealed class Ipv6LanTests(MirrorFixture fixture) : IAsyncLifetime
         var nodeB = await StartAsync(b, [NoDiscovery, $"AptP2P:Dht:BootstrapNodes:0={a.NodeEndPoint}"]);
 
         using var aptA = a.CreateAptClient(fixture.Repository, mirror.HostPort, overIPv6: true);
-        AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
-        AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
-        await nodeB.WaitUntilFindsAsync(a.NodeEndPoint, HashesOf(aptA), TimeSpan.FromSeconds(45), Ct);
+        LanAssert.Succeeded(await aptA.UpdateAsync(Ct), nodeA);
+        LanAssert.Succeeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
+        await nodeB.WaitUntilFindsAsync(a.NodeEndPoint, LanAssert.HashesOf(aptA), TimeSpan.FromSeconds(45), Ct);
         mirror.ClearAccessLog();
 
         using var aptB = b.CreateAptClient(fixture.Repository, mirror.HostPort, overIPv6: true);
-        AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
-        AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
+        LanAssert.Succeeded(await aptB.UpdateAsync(Ct), nodeB);
+        LanAssert.Succeeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
 
-        AssertNoPoolRequests(mirror, nodeB);
-        AssertSameFiles(aptB);
+        LanAssert.NoPoolRequests(mirror, nodeB);
+        LanAssert.SameFiles(fixture.Repository, aptB, InstallSet);
         var dht = await DhtOfAsync(nodeB);
         var ipv6 = dht.GetProperty("ipv6");
         Assert.Equal("ipv6", ipv6.GetProperty("family").GetString());
@@ -75,18 +73,18 @@ public sealed class Ipv6LanTests(MirrorFixture fixture) : IAsyncLifetime
         var nodeB = await StartAsync(b, [NoDiscovery, $"AptP2P:Dht:BootstrapNodes:0={a.Address}:{LanMachine.NodePort}"]);
 
         using var aptA = a.CreateAptClient(fixture.Repository, mirror.HostPort);
-        AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
-        AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
+        LanAssert.Succeeded(await aptA.UpdateAsync(Ct), nodeA);
+        LanAssert.Succeeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
         string[] holders = [$"{a.Address}:{LanMachine.NodePort}", $"[{a.Address6}]:{LanMachine.NodePort}"];
-        await nodeB.WaitUntilFindsAsync(holders, HashesOf(aptA), TimeSpan.FromSeconds(45), Ct);
+        await nodeB.WaitUntilFindsAsync(holders, LanAssert.HashesOf(aptA), TimeSpan.FromSeconds(45), Ct);
         mirror.ClearAccessLog();
 
         using var aptB = b.CreateAptClient(fixture.Repository, mirror.HostPort, overIPv6: true);
-        AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
-        AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
+        LanAssert.Succeeded(await aptB.UpdateAsync(Ct), nodeB);
+        LanAssert.Succeeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
 
-        AssertNoPoolRequests(mirror, nodeB);
-        AssertSameFiles(aptB);
+        LanAssert.NoPoolRequests(mirror, nodeB);
+        LanAssert.SameFiles(fixture.Repository, aptB, InstallSet);
         // Both families join on both machines although each node was given one address of one family: B's IPv6 table
         // learns A from A's IPv6 bootstrap (retried while B was not up yet), A's IPv4 table learns B from B's queries.
         foreach (var node in new[] { nodeA, nodeB })
@@ -131,25 +129,4 @@ public sealed class Ipv6LanTests(MirrorFixture fixture) : IAsyncLifetime
         using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node.BaseUri, "api/dht"), Ct));
         return document.RootElement.Clone();
     }
-
-    private static void AssertNoPoolRequests(NginxMirror mirror, NodeProcess node)
-    {
-        var fromMirror = mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
-        Assert.True(fromMirror.Count == 0, $"the mirror was asked for {string.Join(", ", fromMirror)}:\n{node}");
-    }
-
-    private void AssertSameFiles(AptClient apt)
-    {
-        foreach (var name in InstallSet)
-        {
-            var package = fixture.Repository.Package(name);
-            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(package.PoolPath), apt.ArchivePathOf(package));
-        }
-    }
-
-    private static List<string> HashesOf(AptClient apt) =>
-        [.. Directory.GetFiles(apt.ArchivesDirectory, "*.deb").Select(AptThroughProxyTests.Sha256Of)];
-
-    private static void AssertSucceeded(AptResult result, NodeProcess node) =>
-        Assert.True(result.Succeeded, $"apt-get failed: {result}\n{node}");
 }

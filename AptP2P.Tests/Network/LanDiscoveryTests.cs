@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using AptP2P.Testing.Apt;
 using AptP2P.Testing.Mirrors;
 using AptP2P.Testing.Network;
 using AptP2P.Testing.Nodes;
 using AptP2P.Testing.Repositories;
 using AptP2P.Tests.Fixtures;
-using AptP2P.Tests.Proxy;
 
 namespace AptP2P.Tests.Network;
 
@@ -63,16 +61,16 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
         await WaitUntilKnowsAsync(nodeC, b, FindWithin);
 
         using var aptA = a.CreateAptClient(fixture.Repository, _mirror.HostPort);
-        AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
-        AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
-        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", HashesOf(aptA), TimeSpan.FromSeconds(30), Ct);
+        LanAssert.Succeeded(await aptA.UpdateAsync(Ct), nodeA);
+        LanAssert.Succeeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
+        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", LanAssert.HashesOf(aptA), TimeSpan.FromSeconds(30), Ct);
         _mirror.ClearAccessLog();
 
         using var aptB = b.CreateAptClient(fixture.Repository, _mirror.HostPort);
-        AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
-        AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
-        AssertNoPoolRequests(nodeB);
-        AssertSameFiles(aptB);
+        LanAssert.Succeeded(await aptB.UpdateAsync(Ct), nodeB);
+        LanAssert.Succeeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
+        LanAssert.NoPoolRequests(_mirror, nodeB);
+        LanAssert.SameFiles(fixture.Repository, aptB, InstallSet);
         using (var stats = JsonDocument.Parse(await _http.GetStringAsync(new Uri(nodeB.BaseUri, "api/stats"), Ct)))
         {
             var traffic = stats.RootElement.GetProperty("total");
@@ -82,10 +80,10 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
 
         // The mirror gone: C has read the indexes, and gets every package from the LAN.
         using var aptC = c.CreateAptClient(fixture.Repository, _mirror.HostPort);
-        AssertSucceeded(await aptC.UpdateAsync(Ct), nodeC);
+        LanAssert.Succeeded(await aptC.UpdateAsync(Ct), nodeC);
         await _mirror.StopAsync(Ct);
-        AssertSucceeded(await aptC.InstallDownloadOnlyAsync(InstallSet), nodeC);
-        AssertSameFiles(aptC);
+        LanAssert.Succeeded(await aptC.InstallDownloadOnlyAsync(InstallSet), nodeC);
+        LanAssert.SameFiles(fixture.Repository, aptC, InstallSet);
 
         foreach (var machine in new[] { a, b, c })
             Assert.Equal(0, (await machine.ReadOutsideTrafficAsync(Ct)).Packets);
@@ -130,14 +128,14 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
         await WaitUntilKnowsAsync(nodeB, a, FindWithin);
 
         using var aptA = a.CreateAptClient(fixture.Repository, _mirror.HostPort);
-        AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
-        AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
-        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", HashesOf(aptA), TimeSpan.FromSeconds(30), Ct);
+        LanAssert.Succeeded(await aptA.UpdateAsync(Ct), nodeA);
+        LanAssert.Succeeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
+        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", LanAssert.HashesOf(aptA), TimeSpan.FromSeconds(30), Ct);
         _mirror.ClearAccessLog();
         using var aptB = b.CreateAptClient(fixture.Repository, _mirror.HostPort);
-        AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
-        AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
-        AssertNoPoolRequests(nodeB);
+        LanAssert.Succeeded(await aptB.UpdateAsync(Ct), nodeB);
+        LanAssert.Succeeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
+        LanAssert.NoPoolRequests(_mirror, nodeB);
 
         // The stranger heard both and took neither; they ignored it; a peer request without the proof is refused.
         foreach (var (node, machine) in new[] { (nodeA, stranger), (nodeB, stranger), (strangerNode, a), (strangerNode, b) })
@@ -151,8 +149,8 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
 
         _mirror.ClearAccessLog();
         using var aptStranger = stranger.CreateAptClient(fixture.Repository, _mirror.HostPort);
-        AssertSucceeded(await aptStranger.UpdateAsync(Ct), strangerNode);
-        AssertSucceeded(await aptStranger.InstallDownloadOnlyAsync(InstallSet), strangerNode);
+        LanAssert.Succeeded(await aptStranger.UpdateAsync(Ct), strangerNode);
+        LanAssert.Succeeded(await aptStranger.InstallDownloadOnlyAsync(InstallSet), strangerNode);
         var fromMirror = _mirror.ReadAccessLog().Count(e => e.Path.Contains("/pool/", StringComparison.Ordinal));
         Assert.True(fromMirror >= InstallSet.Length, $"the stranger got packages from the swarm: only {fromMirror} pool requests at the mirror\n{strangerNode}");
     }
@@ -261,25 +259,4 @@ public sealed class LanDiscoveryTests(MirrorFixture fixture) : IAsyncLifetime
             await Task.Delay(100, Ct);
         }
     }
-
-    private void AssertNoPoolRequests(NodeProcess node)
-    {
-        var fromMirror = _mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
-        Assert.True(fromMirror.Count == 0, $"the mirror was asked for {string.Join(", ", fromMirror)}:\n{node}");
-    }
-
-    private void AssertSameFiles(AptClient apt)
-    {
-        foreach (var name in InstallSet)
-        {
-            var package = fixture.Repository.Package(name);
-            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(package.PoolPath), apt.ArchivePathOf(package));
-        }
-    }
-
-    private static List<string> HashesOf(AptClient apt) =>
-        [.. Directory.GetFiles(apt.ArchivesDirectory, "*.deb").Select(AptThroughProxyTests.Sha256Of)];
-
-    private static void AssertSucceeded(AptResult result, NodeProcess node) =>
-        Assert.True(result.Succeeded, $"apt-get failed: {result}\n{node}");
 }

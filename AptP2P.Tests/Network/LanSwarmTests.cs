@@ -1,10 +1,8 @@
-using AptP2P.Testing.Apt;
 using AptP2P.Testing.Mirrors;
 using AptP2P.Testing.Network;
 using AptP2P.Testing.Nodes;
 using AptP2P.Testing.Repositories;
 using AptP2P.Tests.Fixtures;
-using AptP2P.Tests.Proxy;
 
 namespace AptP2P.Tests.Network;
 
@@ -46,21 +44,16 @@ public sealed class LanSwarmTests(MirrorFixture fixture) : IAsyncLifetime
         var nodeB = await StartAsync(b, [$"AptP2P:Dht:BootstrapNodes:0={a.Address}:{LanMachine.NodePort}"]);
         using var aptA = a.CreateAptClient(fixture.Repository, _mirror.HostPort);
         using var aptB = b.CreateAptClient(fixture.Repository, _mirror.HostPort);
-        AssertSucceeded(await aptA.UpdateAsync(Ct), nodeA);
-        AssertSucceeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
-        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", HashesOf(aptA), TimeSpan.FromSeconds(45), Ct);
+        LanAssert.Succeeded(await aptA.UpdateAsync(Ct), nodeA);
+        LanAssert.Succeeded(await aptA.InstallDownloadOnlyAsync(InstallSet), nodeA);
+        await nodeB.WaitUntilFindsAsync($"{a.Address}:{LanMachine.NodePort}", LanAssert.HashesOf(aptA), TimeSpan.FromSeconds(45), Ct);
         _mirror.ClearAccessLog();
 
-        AssertSucceeded(await aptB.UpdateAsync(Ct), nodeB);
-        AssertSucceeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
+        LanAssert.Succeeded(await aptB.UpdateAsync(Ct), nodeB);
+        LanAssert.Succeeded(await aptB.InstallDownloadOnlyAsync(InstallSet), nodeB);
 
-        var fromMirror = _mirror.ReadAccessLog().Where(e => e.Path.Contains("/pool/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
-        Assert.True(fromMirror.Count == 0, $"B asked the mirror for {string.Join(", ", fromMirror)}:\n{nodeB}");
-        foreach (var name in InstallSet)
-        {
-            var package = fixture.Repository.Package(name);
-            AptThroughProxyTests.AssertSameFile(fixture.Repository.PathOf(package.PoolPath), aptB.ArchivePathOf(package));
-        }
+        LanAssert.NoPoolRequests(_mirror, nodeB);
+        LanAssert.SameFiles(fixture.Repository, aptB, InstallSet);
         Assert.Equal(0, (await a.ReadOutsideTrafficAsync(Ct)).Packets);
         Assert.Equal(0, (await b.ReadOutsideTrafficAsync(Ct)).Packets);
     }
@@ -71,11 +64,4 @@ public sealed class LanSwarmTests(MirrorFixture fixture) : IAsyncLifetime
         _owned.Add(node);
         return node;
     }
-
-    /// <summary>The SHA-256 of every package the client downloaded, dependencies included.</summary>
-    private static List<string> HashesOf(AptClient apt) =>
-        [.. Directory.GetFiles(apt.ArchivesDirectory, "*.deb").Select(AptThroughProxyTests.Sha256Of)];
-
-    private static void AssertSucceeded(AptResult result, NodeProcess node) =>
-        Assert.True(result.Succeeded, $"apt-get failed: {result}\n{node}");
 }

@@ -36,31 +36,8 @@ public static class SecureNodeId
         return bytes[0] == (byte)(crc >> 24) && bytes[1] == (byte)(crc >> 16) && (bytes[2] & 0xf8) == (byte)((crc >> 8) & 0xf8);
     }
 
-    /// <summary>
-    /// Loopback, private, link-local and similar addresses are exempt from BEP 42 (they are not unique); for IPv6 also
-    /// unique-local (fc00::/7), site-local and the unspecified address.
-    /// </summary>
-    public static bool IsExempt(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-            address = address.MapToIPv4();
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            Span<byte> v6 = stackalloc byte[16];
-            address.TryWriteBytes(v6, out _);
-            return IPAddress.IsLoopback(address) || address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal
-                || address.IsIPv6SiteLocal || (v6[0] & 0xfe) == 0xfc;
-        }
-        if (address.AddressFamily != AddressFamily.InterNetwork)
-            return true;
-        Span<byte> b = stackalloc byte[4];
-        address.TryWriteBytes(b, out _);
-        return b[0] is 0 or 10 or 127
-            || (b[0] == 169 && b[1] == 254)
-            || (b[0] == 172 && (b[1] & 0xf0) == 16)
-            || (b[0] == 192 && b[1] == 168)
-            || (b[0] == 100 && (b[1] & 0xc0) == 64);
-    }
+    /// <summary>Addresses that are not public (loopback, private, link-local, unique-local and the like) are exempt from BEP 42: they are not unique.</summary>
+    public static bool IsExempt(IPAddress address) => !Discovery.AddressScope.IsPublic(address);
 
     private static uint Crc(IPAddress address, byte r)
     {
