@@ -10,9 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace AptP2P.Engine;
 
 /// <summary>
-/// Brings the engine up before the HTTP server accepts anything: database migrated, cache reconciled, hash index loaded.
-/// Then, in the background, redoes what a crash may have lost (<see cref="CrashRecovery"/>), and keeps the cache's access
-/// times flushed and the size limit enforced.
+/// Brings the engine up before the HTTP server accepts anything: database migrated, cache reconciled, and the hash index
+/// loading in the background (a node with all of Debian indexed answers apt within a second; what waits for the index is
+/// <see cref="HashIndex.StartLoading"/>'s). Then, in the background, redoes what a crash may have lost
+/// (<see cref="CrashRecovery"/>), and keeps the cache's access times flushed and the size limit enforced.
 /// </summary>
 public sealed partial class EngineStartup(
     DatabaseInitializer database,
@@ -25,14 +26,15 @@ public sealed partial class EngineStartup(
     ILogger<EngineStartup> logger) : BackgroundService
 {
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(5);
+    private readonly CancellationTokenSource _stopping = new();
     private ReconcileReport? _reconciled;
+    private Task _indexLoaded = Task.CompletedTask;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await database.InitializeAsync(cancellationToken);
         _reconciled = await reconciler.ReconcileAsync(cancellationToken);
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
-            await index.LoadAsync(db, cancellationToken);
+        _indexLoaded = index.StartLoading(LoadIndexAsync, _stopping.Token);
         store.EvictToLimit();
         await base.StartAsync(cancellationToken);
     }
@@ -57,8 +59,42 @@ public sealed partial class EngineStartup(
         store.FlushAccessTimes();
     }
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _stopping.Dispose();
+        base.Dispose();
+    }
+
+    private async Task LoadIndexAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await index.LoadAsync(db, cancellationToken);
+        LogIndexLoaded(index.Count, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
     private async Task RecoverAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            // Recovery reads the index: after it is loaded.
+            await _indexLoaded;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            LogIndexLoadFailed(ex);
+            return;
+        }
         try
         {
             await recovery.RecoverAsync(_reconciled!, stoppingToken);
@@ -72,6 +108,12 @@ public sealed partial class EngineStartup(
             LogRecoveryFailed(ex);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hash index loaded: {Files} files in {Milliseconds} ms")]
+    private partial void LogIndexLoaded(int files, long milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Loading the hash index failed; files not yet indexed again pass through unshared until their metadata comes by")]
+    private partial void LogIndexLoadFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Crash recovery failed; it is tried again at the next start")]
     private partial void LogRecoveryFailed(Exception exception);

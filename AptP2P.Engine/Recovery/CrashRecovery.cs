@@ -41,7 +41,7 @@ public sealed partial class CrashRecovery(
         var reindexed = await ReindexAsync(await RecordedIndexFilesAsync(releases: true, cancellationToken), cancellationToken);
         reindexed += await ReindexAsync([.. ListedIndexFiles(), .. await RecordedIndexFilesAsync(releases: false, cancellationToken)], cancellationToken);
         var (verified, removed) = await VerifyAgainAsync(reconciled.Hashed, cancellationToken);
-        var recorded = RestoreUrlRecords();
+        var recorded = await RestoreUrlRecordsAsync(cancellationToken);
 
         var report = new RecoveryReport(reindexed, index.Count - entriesBefore, verified, removed, recorded, Stopwatch.GetElapsedTime(started));
         LogRecovered(report.Reindexed, report.Entries, report.Verified, report.Removed, report.Recorded, (long)report.Elapsed.TotalMilliseconds);
@@ -143,14 +143,17 @@ public sealed partial class CrashRecovery(
     }
 
     /// <summary>Verified files without any URL record (lost with their write-behind batch) get the paths the index lists them under.</summary>
-    private int RestoreUrlRecords()
+    private async Task<int> RestoreUrlRecordsAsync(CancellationToken cancellationToken)
     {
         var recorded = urls.All.Select(u => u.Value.Hash).ToHashSet();
         var missing = store.Entries.Where(e => e.Verified && e.ExternalPath is null && !recorded.Contains(e.Hash)).ToDictionary(e => e.Hash);
         if (missing.Count == 0)
             return 0;
         var restored = 0;
-        foreach (var (hash, keys) in index.UrlsListing(missing.Keys.ToHashSet()))
+        Dictionary<ContentHash, List<string>> listing;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            listing = await HashIndex.UrlsListingAsync(db, missing.Keys.ToHashSet(), cancellationToken);
+        foreach (var (hash, keys) in listing)
         {
             var entry = missing[hash];
             foreach (var key in keys)

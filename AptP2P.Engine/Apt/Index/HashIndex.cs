@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using AptP2P.Data;
 using AptP2P.Engine.Apt.Trust;
 using AptP2P.Engine.Configuration;
@@ -19,10 +22,16 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
 {
     private const string ByHashMarker = "/by-hash/SHA256/";
 
-    private readonly ConcurrentDictionary<string, IndexedHash> _byUrl = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _byHashNames = new(StringComparer.Ordinal);
+    // The two large maps (one entry per file of every archive seen: 211,000 for bookworm with updates and security, two
+    // architectures and sources) are plain dictionaries of structs under one lock, keyed by a 64-bit hash of the URL key
+    // instead of the key itself: 64 bytes an entry instead of about 250 (a string, a node object). A false match of two
+    // paths needs a 64-bit collision under a seed chosen per process; paths are listed by the database (UrlsListingAsync).
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ulong, Entry> _byUrl = [];
     // Per file: its size, and the best trust of any archive listing it (a verified archive's word wins).
-    private readonly ConcurrentDictionary<ContentHash, (long Size, ArchiveTrust Trust)> _listed = new();
+    private readonly Dictionary<ContentHash, (long Size, ArchiveTrust Trust)> _listed = [];
+    private readonly ulong _seed = (ulong)Random.Shared.NextInt64();
+    private readonly ConcurrentDictionary<string, string> _byHashNames = new(StringComparer.Ordinal);
     // Per archive (mirror/directory of its Release): what the signature of its latest Release said.
     private readonly ConcurrentDictionary<string, ArchiveTrust> _archives = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _ingested = new(StringComparer.Ordinal);
@@ -31,8 +40,17 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     private readonly ConcurrentDictionary<string, ContentHash[]> _variants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, PendingIngest> _pending = new();
     private long _nextPending;
+    private Task _loaded = Task.CompletedTask;
+    private volatile bool _loading;
 
-    public int Count => _byUrl.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+                return _byUrl.Count;
+        }
+    }
 
     /// <summary>The hash and size of a mirror file, if the metadata seen so far lists it (or the URL is a by-hash URL).</summary>
     public IndexedHash? Find(MirrorUrl url) => Find(url.Authority, url.Path);
@@ -40,8 +58,12 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     /// <summary>Like <see cref="Find(MirrorUrl)"/>, for a file known by its mirror (<see cref="MirrorUrl.Authority"/>) and path.</summary>
     public IndexedHash? Find(string authority, string path)
     {
-        if (_byUrl.TryGetValue(authority + "/" + path, out var known))
-            return known;
+        var key = KeyOf(authority, path);
+        lock (_lock)
+        {
+            if (_byUrl.TryGetValue(key, out var known))
+                return new IndexedHash(known.Hash, known.Size, known.Trust);
+        }
         // A by-hash name no Release listed: the hash is the name's, vouched for by nobody.
         return TryHashFromByHashPath(path, out var hash) ? new IndexedHash(hash, null, ArchiveTrust.NoSignature) : null;
     }
@@ -78,15 +100,25 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     }
 
     /// <summary>True when some archive metadata lists a file with this SHA-256 and size (whatever its path).</summary>
-    public bool Lists(ContentHash hash, long size) => _listed.TryGetValue(hash, out var known) && known.Size == size;
+    public bool Lists(ContentHash hash, long size)
+    {
+        lock (_lock)
+            return _listed.TryGetValue(hash, out var known) && known.Size == size;
+    }
 
     /// <summary>
     /// True when only archives that are not verified (<c>unknown-key</c>, <c>unsigned</c>) list this file and
     /// <c>AptP2P:Trust:ShareUnverified</c> is off: the node caches it for its own clients but neither fetches it from peers,
     /// serves it to them nor announces it. A file no metadata lists is not withheld here (its cache entry decides).
     /// </summary>
-    public bool IsWithheld(ContentHash hash) =>
-        _listed.TryGetValue(hash, out var known) && known.Trust != ArchiveTrust.Verified && !options.CurrentValue.Trust.ShareUnverified;
+    public bool IsWithheld(ContentHash hash)
+    {
+        // While the index loads at start, what it will say is not known yet: nothing goes to peers until it is.
+        if (_loading)
+            return true;
+        lock (_lock)
+            return _listed.TryGetValue(hash, out var known) && known.Trust != ArchiveTrust.Verified && !options.CurrentValue.Trust.ShareUnverified;
+    }
 
     /// <summary>
     /// The trust of the archive whose Release governs <paramref name="path"/> (the nearest directory above it that holds a
@@ -142,17 +174,18 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
         }
     }
 
-    /// <summary>The URL keys (<c>host[:port]/path</c>) the index lists for each of <paramref name="hashes"/>: one pass over the index.</summary>
-    internal Dictionary<ContentHash, List<string>> UrlsListing(IReadOnlySet<ContentHash> hashes)
+    /// <summary>The URL keys (<c>host[:port]/path</c>) the index lists for each of <paramref name="hashes"/>, read from the database.</summary>
+    internal static async Task<Dictionary<ContentHash, List<string>>> UrlsListingAsync(AptDb db, IReadOnlySet<ContentHash> hashes, CancellationToken cancellationToken)
     {
         var found = new Dictionary<ContentHash, List<string>>();
-        foreach (var (key, known) in _byUrl)
+        // One pass over the table (rarely needed: crash recovery), rather than a query per hash.
+        await foreach (var row in db.HashEntries.AsNoTracking().Select(e => new { e.Mirror, e.Path, e.Sha256 }).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            if (!hashes.Contains(known.Hash))
+            if (!ContentHash.TryParse(row.Sha256, out var hash) || !hashes.Contains(hash))
                 continue;
-            if (!found.TryGetValue(known.Hash, out var keys))
-                found[known.Hash] = keys = [];
-            keys.Add(key);
+            if (!found.TryGetValue(hash, out var keys))
+                found[hash] = keys = [];
+            keys.Add(row.Mirror + "/" + row.Path);
         }
         return found;
     }
@@ -174,8 +207,13 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     /// <param name="trust">The trust of the archive whose metadata lists the file.</param>
     internal void Add(string authority, string path, ContentHash hash, long size, bool fromRelease = false, ArchiveTrust trust = ArchiveTrust.Verified)
     {
-        _byUrl[authority + "/" + path] = new IndexedHash(hash, size, trust);
-        _listed.AddOrUpdate(hash, (size, trust), (_, known) => (size, known.Trust == ArchiveTrust.Verified ? known.Trust : trust));
+        var key = KeyOf(authority, path);
+        lock (_lock)
+        {
+            _byUrl[key] = new Entry(hash, size, trust);
+            ref var listed = ref CollectionsMarshal.GetValueRefOrAddDefault(_listed, hash, out var existed);
+            listed = (size, existed && listed.Trust == ArchiveTrust.Verified ? listed.Trust : trust);
+        }
         if (fromRelease && !path.Contains(ByHashMarker, StringComparison.Ordinal) && MetadataFile.Classify(path) is not null)
             _byHashNames[authority + "/" + ByHashPathOf(path, hash.ToString())] = path;
     }
@@ -189,26 +227,29 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     {
         var orphans = new HashSet<ContentHash>();
         var forgotten = 0;
-        foreach (var path in gone)
+        lock (_lock)
         {
-            if (_byUrl.TryRemove(authority + "/" + path, out var removed))
+            foreach (var path in gone)
             {
-                forgotten++;
-                orphans.Add(removed.Hash);
+                if (_byUrl.Remove(KeyOf(authority, path), out var removed))
+                {
+                    forgotten++;
+                    orphans.Add(removed.Hash);
+                }
             }
+            foreach (var (path, hash, size, trust) in stillListed)
+                _byUrl[KeyOf(authority, path)] = new Entry(hash, size, trust);
+            if (orphans.Count == 0)
+                return forgotten;
+            // One pass over what is left: a hash some other path still names stays listed.
+            foreach (var known in _byUrl.Values)
+            {
+                if (orphans.Remove(known.Hash) && orphans.Count == 0)
+                    break;
+            }
+            foreach (var hash in orphans)
+                _listed.Remove(hash);
         }
-        foreach (var (path, hash, size, trust) in stillListed)
-            _byUrl[authority + "/" + path] = new IndexedHash(hash, size, trust);
-        if (orphans.Count == 0)
-            return forgotten;
-        // One pass over what is left: a hash some other path still names stays listed.
-        foreach (var (_, known) in _byUrl)
-        {
-            if (orphans.Remove(known.Hash) && orphans.Count == 0)
-                break;
-        }
-        foreach (var hash in orphans)
-            _listed.TryRemove(hash, out _);
         return forgotten;
     }
 
@@ -244,6 +285,38 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
         return new PendingScope(this, id);
     }
 
+    /// <summary>
+    /// Runs <paramref name="load"/> (<see cref="LoadAsync"/> with a database context) in the background, so that the node
+    /// answers apt at once: meanwhile requests for files not yet known wait for it as they wait for an index being read
+    /// (<see cref="FindAsync"/>), ingestion waits (<see cref="WhenLoaded"/>), and nothing is served to or announced for peers
+    /// (<see cref="IsWithheld"/>). <see cref="Grew"/> is raised at the end. The task returned fails if the load failed.
+    /// </summary>
+    internal Task StartLoading(Func<CancellationToken, Task> load, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var id = Interlocked.Increment(ref _nextPending);
+        _loading = true;
+        _loaded = done.Task;
+        _pending[id] = new PendingIngest("", "", ListsPackageFiles: false, done.Task) { Everything = true };
+        return Task.Run(async () =>
+        {
+            try
+            {
+                await load(cancellationToken);
+            }
+            finally
+            {
+                _loading = false;
+                _pending.TryRemove(id, out _);
+                done.TrySetResult();
+                RaiseGrew();
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>Completes when the load started by <see cref="StartLoading"/> has ended (at once when none was started).</summary>
+    internal Task WhenLoaded => _loaded;
+
     /// <summary>Fills memory from the database at start.</summary>
     internal async Task LoadAsync(AptDb db, CancellationToken cancellationToken)
     {
@@ -273,18 +346,45 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
         }
         foreach (var (mirror, variants) in releaseSources.Values)
             LearnVariants(mirror, variants);
+        lock (_lock)
+        {
+            // Loading grows the tables by doubling: give back the slack of the last doubling.
+            _byUrl.TrimExcess();
+            _listed.TrimExcess();
+        }
     }
+
+    /// <summary>The 64-bit key of <c>authority/path</c> (XxHash3 of its UTF-16 text, seeded per process).</summary>
+    private ulong KeyOf(string authority, string path)
+    {
+        var length = authority.Length + 1 + path.Length;
+        char[]? rented = null;
+        var text = length <= 1024 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        authority.CopyTo(text);
+        text[authority.Length] = '/';
+        path.CopyTo(text[(authority.Length + 1)..]);
+        var key = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(text), (long)_seed);
+        if (rented is not null)
+            ArrayPool<char>.Shared.Return(rented);
+        return key;
+    }
+
+    /// <summary>One file as the index holds it: 48 bytes.</summary>
+    private readonly record struct Entry(ContentHash Hash, long Size, ArchiveTrust Trust);
 
     /// <param name="ListsPackageFiles">A Packages or Sources index: it lists package files, never apt's metadata files.</param>
     private sealed record PendingIngest(string Authority, string BaseDirectory, bool ListsPackageFiles, Task Done)
     {
+        /// <summary>The index loading at start: every request may concern it.</summary>
+        public bool Everything { get; init; }
+
         // apt-get update's InRelease and by-hash requests made while a large Packages file is indexed (at start, after a
         // crash) do not wait for it; nor does a Release's detached signature wait for the Release's indexing, which waits
         // for it (its signature is checked first).
-        public bool Covers(MirrorUrl url) =>
+        public bool Covers(MirrorUrl url) => Everything || (
             url.Authority == Authority && (BaseDirectory.Length == 0 || url.Path.StartsWith(BaseDirectory + "/", StringComparison.Ordinal))
             && !url.Path.EndsWith("/Release.gpg", StringComparison.Ordinal) && url.Path != "Release.gpg"
-            && !(ListsPackageFiles && (url.Path.Contains(ByHashMarker, StringComparison.Ordinal) || MetadataFile.Classify(url.Path) is not null));
+            && !(ListsPackageFiles && (url.Path.Contains(ByHashMarker, StringComparison.Ordinal) || MetadataFile.Classify(url.Path) is not null)));
     }
 
     private sealed class PendingScope(HashIndex index, long id) : IDisposable

@@ -51,6 +51,8 @@ public sealed partial class IndexIngestor(
 
     private async Task RunAsync(string authority, string canonicalPath, MetadataFileInfo info, ContentHash content, IDisposable pending, TaskCompletionSource done)
     {
+        // Right after start the index may still be loading: new entries go in after the stored ones, never among them.
+        await index.WhenLoaded;
         SignatureCheck? signature = null;
         if (info.Kind == MetadataKind.Release)
         {
