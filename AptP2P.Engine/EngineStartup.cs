@@ -26,6 +26,7 @@ public sealed partial class EngineStartup(
     ILogger<EngineStartup> logger) : BackgroundService
 {
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(5);
+    // Not disposed: a host may stop a service after disposing it, and a source without timers holds nothing to release.
     private readonly CancellationTokenSource _stopping = new();
     private ReconcileReport? _reconciled;
     private Task _indexLoaded = Task.CompletedTask;
@@ -63,12 +64,6 @@ public sealed partial class EngineStartup(
     {
         await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
-    }
-
-    public override void Dispose()
-    {
-        _stopping.Dispose();
-        base.Dispose();
     }
 
     private async Task LoadIndexAsync(CancellationToken cancellationToken)
