@@ -32,7 +32,8 @@ public sealed record NodeStatistics(
 }
 
 /// <summary>What the content store holds: files, bytes against the limit, and how often a request found its file there.</summary>
-public sealed record CacheSummary(int Files, long TotalSize, long SizeLimit, long Hits, long Misses, int IndexedHashes)
+/// <param name="Archives">Archives whose Release was read (the dashboard re-reads their list when it changes).</param>
+public sealed record CacheSummary(int Files, long TotalSize, long SizeLimit, long Hits, long Misses, int IndexedHashes, int Archives = 0)
 {
     public static CacheSummary Empty { get; } = new(0, 0, long.MaxValue, 0, 0, 0);
 

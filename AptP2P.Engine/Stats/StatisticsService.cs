@@ -112,7 +112,7 @@ public sealed class StatisticsService : IStatisticsFeed, IHostedService, IDispos
                 [.. active.Select(t => TransferStatus.From(t, _rates.Of(t), _index.CanonicalPathOf(t.Url)))],
                 [.. _transfers.Recent.Select(t => TransferStatus.From(t, TransferRates.Average(t), _index.CanonicalPathOf(t.Url)))],
                 [.. _peers.Snapshot().Select(p => PeerStatus.From(p, IsLan(p.Peer)))],
-                new CacheSummary(_cache.Count, _cache.TotalSize, _cache.SizeLimit, traffic.CacheHits, traffic.CacheMisses, _index.Count),
+                new CacheSummary(_cache.Count, _cache.TotalSize, _cache.SizeLimit, traffic.CacheHits, traffic.CacheMisses, _index.Count, _index.ArchiveCount),
                 dht is null ? null : new DhtSummary(dht, _dhtRates.Lookups, _dhtRates.QueriesIn, _dhtRates.QueriesOut))
             {
                 Lan = _discovery?.CurrentValue is { } mode

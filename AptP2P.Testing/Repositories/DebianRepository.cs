@@ -164,16 +164,20 @@ public sealed class DebianRepository : IDisposable
 
     /// <summary>
     /// Edits the Release (e.g. adds <c>Valid-Until</c> or sets an older <c>Date</c>) and signs it again with the repository's
-    /// key: an archive a real mirror could serve, signed but saying something else. <see cref="RegenerateIndexesAsync"/> undoes it.
+    /// key (or <paramref name="signer"/>'s, e.g. a stranger's): an archive a real mirror could serve, signed but saying something
+    /// else. <see cref="RegenerateIndexesAsync"/> undoes it.
     /// </summary>
-    public async Task RewriteReleaseAsync(Func<string, string> edit, CancellationToken cancellationToken)
+    public Task RewriteReleaseAsync(Func<string, string> edit, CancellationToken cancellationToken) => RewriteReleaseAsync(edit, null, cancellationToken);
+
+    /// <inheritdoc cref="RewriteReleaseAsync(Func{string, string}, CancellationToken)"/>
+    public async Task RewriteReleaseAsync(Func<string, string> edit, RepositorySigner? signer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(edit);
         var inRelease = Path.Combine(_indexer.DistsDirectory, "InRelease");
         var previous = File.GetLastWriteTimeUtc(inRelease);
         var text = await File.ReadAllTextAsync(_indexer.ReleasePath, cancellationToken);
         await File.WriteAllTextAsync(_indexer.ReleasePath, edit(text), cancellationToken);
-        await _signer.SignAsync(_indexer.ReleasePath, cancellationToken);
+        await (signer ?? _signer).SignAsync(_indexer.ReleasePath, cancellationToken);
         KeepLastModifiedMovingForward(previous);
         await ProcessRunner.RunAsync(Prerequisites.Require("chmod"), ["-R", "a+rX", Root], cancellationToken);
     }

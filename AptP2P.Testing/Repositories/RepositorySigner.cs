@@ -4,9 +4,10 @@ namespace AptP2P.Testing.Repositories;
 
 /// <summary>
 /// A throwaway ed25519 signing key in a private GNUPGHOME; signs Release into InRelease and Release.gpg
-/// and stops the gpg-agent it started after every use.
+/// and stops the gpg-agent it started after every use. A second one, whose key is not published in <see cref="TestKeyrings"/>,
+/// is a stranger's key (<see cref="DebianRepository.RewriteReleaseAsync"/>).
 /// </summary>
-internal sealed class RepositorySigner
+public sealed class RepositorySigner
 {
     private const string UserId = "AptP2P Test Repo <test@invalid>";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);

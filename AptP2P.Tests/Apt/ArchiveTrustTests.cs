@@ -88,6 +88,110 @@ public sealed class ArchiveTrustTests(MirrorFixture fixture)
     }
 
     [Fact]
+    public async Task An_archive_signed_by_a_strangers_key_is_unknown_key_although_the_test_key_is_trusted_and_none_of_its_files_are_shared()
+    {
+        var home = Directory.CreateTempSubdirectory("aptp2p-stranger-").FullName;
+        try
+        {
+            // The repository's own key is trusted (published in TestKeyrings), the stranger's is in no keyring.
+            var trusted = await File.ReadAllBytesAsync(Repository.KeyringPath, Ct);
+            Assert.Contains(Directory.GetFiles(TestKeyrings.Directory), f => File.ReadAllBytes(f).AsSpan().SequenceEqual(trusted));
+            var stranger = await RepositorySigner.CreateAsync(Path.Combine(home, "gnupg"), Path.Combine(home, "stranger.gpg"), Ct);
+            await Repository.RewriteReleaseAsync(text => text, stranger, Ct);
+            await using var node = await AptP2PNode.StartAsync();
+
+            Assert.Equal(HttpStatusCode.OK, await GetAsync(node, $"{Repository.SuiteDirectory}/InRelease"));
+            await node.Logs.WaitForAsync("signature unknown-key", TimeSpan.FromSeconds(10));
+            Assert.Equal(HttpStatusCode.OK, await GetAsync(node, $"{Repository.SuiteDirectory}/main/binary-amd64/Packages.xz"));
+            var index = node.Get<HashIndex>();
+            var hello = Repository.Package("hello");
+            await WaitUntilAsync(() => index.Find(Url(hello.PoolPath)) is not null, node);
+            Assert.Equal(HttpStatusCode.OK, await GetAsync(node, hello.PoolPath));
+
+            var archive = await ArchiveAsync(node);
+            Assert.Equal("unknown-key", archive.GetProperty("signature").GetString());
+            Assert.Equal(JsonValueKind.Null, archive.GetProperty("signingKey").ValueKind);
+            Assert.Contains("AptP2P:Trust:Keyrings", archive.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            foreach (var package in Repository.Packages)
+            {
+                var hash = ContentHash.Parse(package.Sha256);
+                Assert.Equal(hash, index.Find(Url(package.PoolPath))?.Hash);
+                Assert.True(index.IsWithheld(hash), package.Name);
+                Assert.Equal(HttpStatusCode.NotFound, await PeerStatusAsync(node, package.Sha256));
+            }
+            Assert.DoesNotContain(node.Logs.Lines, l => l.Message.Contains("Announced ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await Repository.RegenerateIndexesAsync(Ct);
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("garbage")]
+    public async Task An_inrelease_with_a_truncated_or_garbage_signature_is_unsigned_logged_by_archive_and_still_answered(string damage)
+    {
+        var inRelease = $"{Repository.SuiteDirectory}/InRelease";
+        var path = Repository.PathOf(inRelease);
+        var original = await File.ReadAllTextAsync(path, Ct);
+        var begin = original.IndexOf("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal);
+        var end = original.IndexOf("-----END PGP SIGNATURE-----", StringComparison.Ordinal);
+        Assert.True(begin > 0 && end > begin, original);
+        var garbage = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("garbage ", 40))), Base64FormattingOptions.InsertLineBreaks);
+        var hostile = damage == "truncated"
+            ? original[..((begin + end) / 2)]
+            : original[..begin] + "-----BEGIN PGP SIGNATURE-----\n\n" + garbage + "\n" + original[end..];
+        try
+        {
+            await File.WriteAllTextAsync(path, hostile, Ct);
+            await using var node = await AptP2PNode.StartAsync();
+
+            Assert.Equal(HttpStatusCode.OK, await GetAsync(node, inRelease));
+            await node.Logs.WaitForAsync("signature unsigned", TimeSpan.FromSeconds(10));
+
+            Assert.Contains(node.Logs.Lines, l => l.Message.Contains(
+                $"Archive {fixture.Mirror.HostPort}/{Repository.SuiteDirectory}: signature unsigned (the Release carries no OpenPGP signature gpgv could read)",
+                StringComparison.Ordinal));
+            var archive = await ArchiveAsync(node);
+            Assert.Equal("unsigned", archive.GetProperty("signature").GetString());
+            Assert.Equal(HttpStatusCode.OK, await GetAsync(node, $"{Repository.SuiteDirectory}/main/binary-amd64/Packages.xz"));
+            Assert.Equal(HttpStatusCode.OK, await GetAsync(node, inRelease));
+        }
+        finally
+        {
+            await Repository.RegenerateIndexesAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_keyring_directory_of_thousands_of_files_is_read_within_the_bound_and_the_skipped_files_are_logged()
+    {
+        var directory = Directory.CreateTempSubdirectory("aptp2p-keys-").FullName;
+        try
+        {
+            File.Copy(Repository.KeyringPath, Path.Combine(directory, "0000-archive.gpg"));
+            for (var i = 0; i < 2000; i++)
+                await File.WriteAllTextAsync(Path.Combine(directory, $"junk-{i:D4}.gpg"), $"not a key {i}\n", Ct);
+            await using var node = await AptP2PNode.StartAsync(settings: [$"AptP2P:Trust:Keyrings:0={directory}"]);
+
+            Assert.Equal(HttpStatusCode.OK, await GetAsync(node, $"{Repository.SuiteDirectory}/InRelease"));
+
+            // Past VerifyTimeoutSeconds (10 s) the archive would be unsigned, so verified is also "within the bound".
+            await node.Logs.WaitForAsync("signature verified", TimeSpan.FromSeconds(20));
+            Assert.Equal("verified", (await ArchiveAsync(node)).GetProperty("signature").GetString());
+            Assert.Contains(node.Logs.Lines, l => l.Message.Contains($"more than the {Engine.Apt.Trust.SignatureVerifier.MaxKeyringFiles} files", StringComparison.Ordinal)
+                && l.Message.Contains("the rest are skipped (1 keyrings used)", StringComparison.Ordinal));
+            Assert.Contains(node.Logs.Lines, l => l.Message.Contains("999 .gpg files of AptP2P:Trust:Keyrings are not OpenPGP keyrings", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_release_modified_after_signing_is_bad_and_nothing_of_it_or_its_indexes_is_learned()
     {
         await using var node = await AptP2PNode.StartAsync();
@@ -210,6 +314,17 @@ public sealed class ArchiveTrustTests(MirrorFixture fixture)
                 return archives[0];
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"/api/archives: {archives.GetRawText()}\n{node.Logs}");
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, AptP2PNode node)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException(node.Logs.ToString());
             await Task.Delay(100, Ct);
         }
     }

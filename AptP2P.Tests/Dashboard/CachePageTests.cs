@@ -44,6 +44,36 @@ public sealed class CachePageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Shows_each_archives_signing_key_fingerprint()
+    {
+        var date = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+        Archives.Archives.Add(new("deb.debian.org", "debian/dists/bookworm", "verified", "A5AF73C0FF749C131D0F8E55EEA9BDF7465B45A2", null, date, date, 63_000));
+        Archives.Archives.Add(new("apt.example.org", "dists/stable", "unknown-key", null, "signed by key 95F5142FD9834EDD", date, date, 120));
+        Feed.Publish(Node(cache: new CacheSummary(0, 0, 1024 * MiB, 63_120, 0, 0, 2)));
+
+        var cut = Render<CacheView>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=archive-row]").Count));
+        Assert.Contains(cut.FindAll("th"), h => h.TextContent == "Signing key");
+        Assert.Equal(["A5AF73C0FF749C131D0F8E55EEA9BDF7465B45A2", "none"], cut.FindAll("[data-testid=archive-signing-key]").Select(c => c.TextContent.Trim()));
+    }
+
+    [Fact]
+    public void The_archive_list_is_read_again_when_an_archive_is_added_that_taught_no_hash()
+    {
+        Feed.Publish(Node(cache: new CacheSummary(0, 0, 1024 * MiB, 0, 0, 500, 0)));
+        var cut = Render<CacheView>();
+        cut.WaitForAssertion(() => Assert.Contains("No Release has been read yet", cut.Find("[data-testid=archives]").TextContent, StringComparison.Ordinal));
+
+        // A bad Release: one archive more, not one hash more.
+        var date = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+        Archives.Archives.Add(new("evil.example", "dists/stable", "bad", null, "the signature does not match the Release's content", date, date, 0));
+        Feed.Publish(Node(cache: new CacheSummary(0, 0, 1024 * MiB, 0, 0, 500, 1)));
+
+        cut.WaitForAssertion(() => Assert.Equal(["bad"], cut.FindAll("[data-testid=archive-signature]").Select(c => c.TextContent.Trim())));
+    }
+
+    [Fact]
     public void Shows_the_files_most_uploaded_to_peers()
     {
         Catalog.Add("hello_2.10-3_amd64.deb", 50_000, hits: 7, uploaded: 100_000);

@@ -52,6 +52,9 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
         }
     }
 
+    /// <summary>Archives (mirror + Release directory) whose signature state is known.</summary>
+    public int ArchiveCount => _archives.Count;
+
     /// <summary>The hash and size of a mirror file, if the metadata seen so far lists it (or the URL is a by-hash URL).</summary>
     public IndexedHash? Find(MirrorUrl url) => Find(url.Authority, url.Path);
 

@@ -115,14 +115,21 @@ public sealed partial class SignatureVerifier(IOptionsMonitor<AptP2POptions> opt
                 $"signed by key {missing[1]}, which is in none of the {keyringCount} keyring file(s) of AptP2P:Trust:Keyrings");
         }
         if (Has("NODATA") || !Has("NEWSIG"))
-            return new SignatureCheck(ArchiveTrust.NoSignature, null, "the Release carries no OpenPGP signature");
+            return new SignatureCheck(ArchiveTrust.NoSignature, null, "the Release carries no OpenPGP signature gpgv could read");
         return new SignatureCheck(ArchiveTrust.Bad, null, $"gpgv refused the signature (exit {exitCode})");
     }
 
-    /// <summary>The keyring files to pass to gpgv: binary ones as they are, armored ones dearmored into <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// The keyring files to pass to gpgv: binary ones as they are, armored ones dearmored into <paramref name="directory"/>.
+    /// At most <see cref="MaxKeyringFiles"/> files are looked at (the rest are skipped, and that is logged); a file that is
+    /// no OpenPGP keyring (its first byte is no packet tag, RFC 4880 §4.2) is left out, as gpgv would otherwise fail the
+    /// whole check on it.
+    /// </summary>
     private List<string> GatherKeyrings(string directory)
     {
         var found = new List<string>();
+        var examined = 0;
+        var notKeys = 0;
         long bytes = 0;
         foreach (var entry in options.CurrentValue.Trust.EffectiveKeyrings)
         {
@@ -131,18 +138,19 @@ public sealed partial class SignatureVerifier(IOptionsMonitor<AptP2POptions> opt
                 : File.Exists(entry) ? [entry] : [];
             foreach (var file in candidates)
             {
-                if (found.Count >= MaxKeyringFiles)
+                if (examined >= MaxKeyringFiles)
                 {
-                    LogTooManyKeyrings(MaxKeyringFiles);
-                    return found;
+                    LogTooManyKeyrings(MaxKeyringFiles, found.Count);
+                    return Done();
                 }
+                examined++;
                 try
                 {
                     var length = new FileInfo(file).Length;
                     if (bytes + length > MaxKeyringBytes)
                     {
-                        LogTooManyKeyrings(found.Count);
-                        return found;
+                        LogTooManyKeyrings(examined - 1, found.Count);
+                        return Done();
                     }
                     bytes += length;
                     if (file.EndsWith(".asc", StringComparison.Ordinal))
@@ -158,9 +166,13 @@ public sealed partial class SignatureVerifier(IOptionsMonitor<AptP2POptions> opt
                             LogUnreadableKeyring(file);
                         }
                     }
-                    else
+                    else if (StartsWithPacketTag(file))
                     {
                         found.Add(file);
+                    }
+                    else
+                    {
+                        notKeys++;
                     }
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -169,7 +181,21 @@ public sealed partial class SignatureVerifier(IOptionsMonitor<AptP2POptions> opt
                 }
             }
         }
-        return found;
+        return Done();
+
+        List<string> Done()
+        {
+            if (notKeys > 0)
+                LogNotKeyrings(notKeys);
+            return found;
+        }
+    }
+
+    private static bool StartsWithPacketTag(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+        var first = stream.ReadByte();
+        return first >= 0 && (first & 0x80) != 0;
     }
 
     private static bool IsKeyringName(string path) =>
@@ -264,8 +290,11 @@ public sealed partial class SignatureVerifier(IOptionsMonitor<AptP2POptions> opt
         return (process.ExitCode, await stdout);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "AptP2P:Trust:Keyrings holds more than the {Count} keyring files (or 64 MiB) a check reads; the rest are ignored")]
-    private partial void LogTooManyKeyrings(int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "AptP2P:Trust:Keyrings holds more than the {Count} files (or 64 MiB) a check reads; the rest are skipped ({Keyrings} keyrings used)")]
+    private partial void LogTooManyKeyrings(int count, int keyrings);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} .gpg files of AptP2P:Trust:Keyrings are not OpenPGP keyrings; skipped")]
+    private partial void LogNotKeyrings(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Program} is missing: no archive signature can be checked, every archive counts as unsigned (apt-get install gpgv)")]
     private partial void LogNoVerifier(string program);
