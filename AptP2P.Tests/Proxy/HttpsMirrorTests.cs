@@ -98,7 +98,9 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
     [Theory]
     [InlineData(ServerCertificateKind.WrongName)]
     [InlineData(ServerCertificateKind.Expired)]
-    public async Task A_certificate_for_another_name_or_an_expired_one_fails_apt_clearly_and_is_logged(ServerCertificateKind kind)
+    // A valid certificate from an authority the node is not told to trust: an unknown CA.
+    [InlineData(ServerCertificateKind.Valid)]
+    public async Task A_certificate_for_another_name_an_expired_one_or_one_from_an_unknown_authority_fails_apt_clearly_and_is_logged(ServerCertificateKind kind)
     {
         using var authority = TestCertificateAuthority.Create(kind);
         await using var mirror = new NginxMirror(fixture.Repository.Root) { Tls = authority };
@@ -106,7 +108,7 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
         await using var node = await NodeProcess.StartAsync(new NodeProcessOptions
         {
             Port = FreePort.Pick(),
-            Environment = new Dictionary<string, string> { ["SSL_CERT_FILE"] = authority.AuthorityPath },
+            Environment = kind == ServerCertificateKind.Valid ? new Dictionary<string, string>() : new Dictionary<string, string> { ["SSL_CERT_FILE"] = authority.AuthorityPath },
         }, Ct);
         using var apt = fixture.CreateClient(new Uri($"{node.BaseUri}HTTPS///{mirror.HostPort}/"));
 
@@ -115,7 +117,13 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
         // apt update ends 0 with a warning for an index it could not fetch; the warning is what the user sees.
         Assert.Contains($"W: Failed to fetch {apt.BaseUris[0]}dists/{fixture.Repository.Suite}/InRelease  502  Bad Gateway", result.Output, StringComparison.Ordinal);
         var logged = await node.WaitForOutputAsync($"TLS with https://{mirror.HostPort} failed", TimeSpan.FromSeconds(10), Ct);
-        Assert.Contains(kind == ServerCertificateKind.WrongName ? "RemoteCertificateNameMismatch" : "NotTimeValid", logged, StringComparison.Ordinal);
+        var cause = kind switch
+        {
+            ServerCertificateKind.WrongName => "RemoteCertificateNameMismatch",
+            ServerCertificateKind.Expired => "NotTimeValid",
+            _ => "errors in the certificate chain",
+        };
+        Assert.Contains(cause, logged, StringComparison.Ordinal);
         Assert.Empty(mirror.ReadAccessLog());
     }
 
