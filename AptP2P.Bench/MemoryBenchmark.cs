@@ -204,8 +204,22 @@ internal static class MemoryBenchmark
         {
             using var text = new MemoryStream();
             Testing.Apt.SyntheticPackages.Write(text, Entries, seed: 1000 + cycle);
-            foreach (var path in WriteSuite(repo, "sid", Encoding.UTF8.GetString(text.ToArray()), date.AddDays(cycle)))
-                (await http.GetAsync($"{nginx.HostPort}/{path}")).EnsureSuccessStatusCode();
+            var paths = WriteSuite(repo, "sid", Encoding.UTF8.GetString(text.ToArray()), date.AddDays(cycle));
+            (await http.GetAsync($"{nginx.HostPort}/{paths[0]}")).EnsureSuccessStatusCode();
+            // As apt does: the detached signature next (there is none), then the index the new Release lists, once the node
+            // has read that Release (until then it holds the old one's hash for the same path and refuses the new content).
+            using (await http.GetAsync($"{nginx.HostPort}/{paths[0]}.gpg"))
+            {
+            }
+            for (var attempt = 0; ; attempt++)
+            {
+                using var response = await http.GetAsync($"{nginx.HostPort}/{paths[1]}");
+                if (response.IsSuccessStatusCode)
+                    break;
+                if (attempt == 20)
+                    throw new InvalidOperationException($"cycle {cycle}: {paths[1]} answered {(int)response.StatusCode} 20 times");
+                await Task.Delay(500);
+            }
             files.Add(await WaitForStableIndexAsync(node, Entries, TimeSpan.FromMinutes(2)));
             await Task.Delay(cycle is 0 or Cycles - 1 ? idle : settle);
             memory.Add(ProcessMemory.ResidentBytes(node.ProcessId));
