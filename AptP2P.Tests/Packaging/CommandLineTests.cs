@@ -91,6 +91,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("peers:", text);
         Assert.Contains("cache:", text);
         Assert.Contains("from mirrors", text);
+        // Whether the node is reachable from outside, per address family: a fresh node with no bootstrap nodes has not learnt it.
+        Assert.Contains("reachable over IPv4: not known yet", text);
     }
 
     [Fact]

@@ -77,14 +77,78 @@ public sealed class ProxyDetectHelperTests
         await serving;
     }
 
-    private static async Task<(string Answer, TimeSpan Elapsed)> DetectAsync(int port)
+    [Fact]
+    public async Task Without_APTP2P_PORT_the_port_comes_from_the_configuration_file()
+    {
+        // As apt runs it: no APTP2P_PORT, the node on a non-default port named in /etc/aptp2p/aptp2p.json (here another
+        // file, named as the unit names it). Nested "Port" keys (local discovery's) and a comment mentioning one do not count.
+        using var paths = TestPaths.Create("proxy-detect");
+        await using var node = await AptP2PNode.StartAsync();
+        var config = paths.PathOf("aptp2p.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "//": "the port is the \"Port\" key: { \"Port\": 1 }",
+              "AptP2P": {
+                "Discovery": { "Port": {{FreePort.Pick()}} },
+                "Port": {{node.Port}},
+                "AllowedClients": [ "127.0.0.0/8", "::1" ]
+              }
+            }
+            """, Token);
+
+        var (answer, _) = await DetectAsync(ConfigOnly(config, paths.CreateDirectory("data")));
+
+        Assert.Equal($"http://127.0.0.1:{node.Port}/", answer);
+    }
+
+    [Fact]
+    public async Task The_settings_forms_port_overrides_the_configuration_file_as_in_the_node()
+    {
+        using var paths = TestPaths.Create("proxy-detect");
+        await using var node = await AptP2PNode.StartAsync();
+        var config = paths.PathOf("aptp2p.json");
+        await File.WriteAllTextAsync(config, $$"""{ "AptP2P": { "Port": {{FreePort.Pick()}} } }""", Token);
+        var data = paths.CreateDirectory("data");
+        await File.WriteAllTextAsync(Path.Combine(data, "settings.json"), $$"""{ "aptp2p:port": "{{node.Port}}" }""", Token);
+
+        var (answer, _) = await DetectAsync(ConfigOnly(config, data));
+
+        Assert.Equal($"http://127.0.0.1:{node.Port}/", answer);
+    }
+
+    [Fact]
+    public async Task Port_keys_elsewhere_in_the_file_leave_the_default()
+    {
+        // A live node on the ports the file names outside AptP2P:Port: taking any of them would answer with its address.
+        using var paths = TestPaths.Create("proxy-detect");
+        await using var node = await AptP2PNode.StartAsync();
+        var config = paths.PathOf("aptp2p.json");
+        await File.WriteAllTextAsync(config, $$"""{ "AptP2P": { "Discovery": { "Port": {{node.Port}} } }, "Port": {{node.Port}} }""", Token);
+
+        var (answer, _) = await DetectAsync(ConfigOnly(config, paths.CreateDirectory("data")));
+
+        // The default port: nothing listens on 9977 in a test run, or a developer's own node does.
+        Assert.True(answer is "DIRECT" or "http://127.0.0.1:9977/", answer);
+    }
+
+    private static Dictionary<string, string?> ConfigOnly(string config, string dataDirectory) => new()
+    {
+        ["APTP2P_PORT"] = null,
+        ["APTP2P_CONFIG"] = config,
+        ["APTP2P_DATA_DIRECTORY"] = dataDirectory,
+    };
+
+    private static Task<(string Answer, TimeSpan Elapsed)> DetectAsync(int port) =>
+        DetectAsync(new Dictionary<string, string?> { ["APTP2P_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    private static async Task<(string Answer, TimeSpan Elapsed)> DetectAsync(Dictionary<string, string?> environment)
     {
         Assert.True(File.Exists(AptConfSnippet.HelperPath), $"{AptConfSnippet.HelperPath} is not beside the binaries");
         var watch = Stopwatch.StartNew();
         var result = await ProcessRunner.RunAsync(
             new ProcessSpec(AptConfSnippet.HelperPath, ["http://deb.debian.org/debian"])
             {
-                Environment = new Dictionary<string, string?> { ["APTP2P_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                Environment = environment,
                 Timeout = TimeSpan.FromSeconds(10),
             },
             Token);

@@ -100,7 +100,15 @@ public sealed class CommandLine(TextWriter output, TextWriter error)
         output.WriteLine($"cache:  {stats.Cache.Files} files, {Bytes(stats.Cache.TotalSize)} of {(stats.Cache.SizeLimit == long.MaxValue ? "unlimited" : Bytes(stats.Cache.SizeLimit))}, hit ratio {stats.Cache.HitRatio:P0}");
         output.WriteLine($"today:  {today.Requests} requests; {Bytes(today.BytesFromMirror)} from mirrors, {Bytes(today.BytesFromPeers)} from peers, {Bytes(today.BytesFromCache)} from the cache, {Bytes(today.BytesUploaded)} uploaded");
         if (stats.Dht is { } dht)
+        {
             output.WriteLine($"dht:    {dht.Node.RoutingTableSize} nodes in the routing table");
+            foreach (var line in dht.ReachabilityLines)
+                output.WriteLine($"        {line}");
+        }
+        else
+        {
+            output.WriteLine("dht:    not running (reachable from outside: not known)");
+        }
         return Ok;
     }
 
