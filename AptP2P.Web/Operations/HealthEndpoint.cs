@@ -1,5 +1,6 @@
 using AptP2P.Data;
 using AptP2P.Engine.Configuration;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace AptP2P.Web.Operations;
@@ -30,12 +31,24 @@ public static class HealthEndpoint
         : !lifetime.ApplicationStarted.IsCancellationRequested ? "the node is starting"
         : null;
 
+    /// <summary>
+    /// A fresh, unpooled connection reads the file's header and schema: the node's pooled connections keep pages cached
+    /// (WAL), so a query through them passes while the file under them was overwritten, truncated or removed. Not created
+    /// here when missing (read-write, not create).
+    /// </summary>
     private static async Task<string?> DatabaseReasonAsync(IDbContextFactory<AptDb> dbFactory, CancellationToken cancellationToken)
     {
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
+            var builder = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false };
+            if (builder.Mode == SqliteOpenMode.ReadWriteCreate)
+                builder.Mode = SqliteOpenMode.ReadWrite;
+            await using var connection = new SqliteConnection(builder.ToString());
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM sqlite_master";
+            await command.ExecuteScalarAsync(cancellationToken);
             return null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
