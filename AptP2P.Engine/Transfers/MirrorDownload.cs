@@ -114,8 +114,14 @@ public sealed partial class MirrorDownload(
                 return End(transfer, TransferResult.HashMismatch, $"hash mismatch: the mirror's file has SHA-256 {hash}, the archive metadata says {expected}");
             }
 
-            transfer.Complete(() => store.Add(transfer.PartialPath, hash, length, verified: transfer.ExpectedHash is not null));
-            urls.Set(transfer.Url.Key, new UrlInfo(hash, length, head!.LastModified, head.ContentType, head.ETag, time.GetUtcNow()));
+            // The URL's record (the mirror's date and type) is set before readers are released: a HEAD right after apt's last
+            // byte must already replay them.
+            transfer.Complete(() =>
+            {
+                var entry = store.Add(transfer.PartialPath, hash, length, verified: transfer.ExpectedHash is not null);
+                urls.Set(transfer.Url.Key, new UrlInfo(hash, length, head!.LastModified, head.ContentType, head.ETag, time.GetUtcNow()));
+                return entry;
+            });
             return (TransferResult.Stored, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -73,8 +73,12 @@ public sealed partial class SwarmDownload(
         }
 
         session.File.Dispose();
-        transfer.Complete(() => store.Add(transfer.PartialPath, hash, session.Pieces.FileSize, verified: true));
-        urls.Set(transfer.Url.Key, new UrlInfo(hash, session.Pieces.FileSize, mirrorOutcome?.LastModified, mirrorOutcome?.ContentType, null, time.GetUtcNow()));
+        transfer.Complete(() =>
+        {
+            var entry = store.Add(transfer.PartialPath, hash, session.Pieces.FileSize, verified: true);
+            urls.Set(transfer.Url.Key, new UrlInfo(hash, session.Pieces.FileSize, mirrorOutcome?.LastModified, mirrorOutcome?.ContentType, null, time.GetUtcNow()));
+            return entry;
+        });
         return (TransferResult.Stored, null);
     }
 
