@@ -175,6 +175,8 @@ public sealed partial class ProxyService(
                 return FromStore(cached.Hash, cached);
 
             case HeadKind.UpstreamStatus when head.UpstreamStatus < 500:
+                if (head.UpstreamStatus is 404 or 410)
+                    ingestor.NoteMissing(url);
                 return MirrorFailed(url, head);
 
             default:

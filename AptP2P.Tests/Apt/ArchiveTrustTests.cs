@@ -267,6 +267,59 @@ public sealed class ArchiveTrustTests(MirrorFixture fixture)
     }
 
     [Fact]
+    public async Task A_release_whose_release_gpg_is_missing_is_taken_as_unsigned_at_once_not_after_the_signature_wait()
+    {
+        // As apt reads an archive without InRelease: Release, then Release.gpg. The mirror's 404 for Release.gpg settles it:
+        // waiting the full 15 s for a signature that will not come kept a replaced Release's old hashes (502 for its indexes).
+        await using var mirror = new NginxMirror(Repository.Root, ["location ~ /(InRelease|Release\\.gpg)$ { return 404; }"]);
+        await mirror.StartAsync(Ct);
+        await using var node = await AptP2PNode.StartAsync();
+        using var http = new HttpClient();
+        var prefix = node.PrefixFor(mirror.HostPort) + Repository.SuiteDirectory;
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri($"{prefix}/InRelease"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri($"{prefix}/Release"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri($"{prefix}/Release.gpg"), Ct)).StatusCode);
+
+        var line = await node.Logs.WaitForAsync("signature unsigned", TimeSpan.FromSeconds(5));
+        Assert.Contains("no Release.gpg", line.Message, StringComparison.Ordinal);
+        Assert.NotNull(node.Get<HashIndex>().Find(new MirrorUrl("127.0.0.1", mirror.Port, $"{Repository.SuiteDirectory}/main/binary-amd64/Packages.xz")));
+    }
+
+    [Fact]
+    public async Task A_replaced_release_is_checked_against_its_own_release_gpg_never_the_one_of_the_release_before()
+    {
+        await using var mirror = new NginxMirror(Repository.Root, ["location ~ /InRelease$ { return 404; }"]);
+        await mirror.StartAsync(Ct);
+        await using var node = await AptP2PNode.StartAsync();
+        using var http = new HttpClient();
+        var prefix = node.PrefixFor(mirror.HostPort) + Repository.SuiteDirectory;
+        try
+        {
+            await http.GetByteArrayAsync(new Uri($"{prefix}/Release"), Ct);
+            await http.GetByteArrayAsync(new Uri($"{prefix}/Release.gpg"), Ct);
+            await node.Logs.WaitForAsync("signature verified", TimeSpan.FromSeconds(20));
+
+            // A newer Release, signed anew. apt takes the Release, then (a moment later here) its Release.gpg: the cached
+            // Release.gpg of the Release before must not be tried against it (that made it bad).
+            var date = DateTimeOffset.UtcNow.AddMinutes(1);
+            await Repository.RewriteReleaseAsync(text => ReplaceDate(text, date), Ct);
+            await http.GetByteArrayAsync(new Uri($"{prefix}/Release"), Ct);
+            await Task.Delay(1000, Ct);
+            await http.GetByteArrayAsync(new Uri($"{prefix}/Release.gpg"), Ct);
+
+            var verified = await node.Logs.WaitForAsync("signature verified", 2, TimeSpan.FromSeconds(20));
+            Assert.Equal(2, verified.Count);
+            Assert.DoesNotContain(node.Logs.Lines, l => l.Message.Contains("signature bad", StringComparison.Ordinal));
+            Assert.Equal("verified", (await ArchiveAsync(node)).GetProperty("signature").GetString());
+        }
+        finally
+        {
+            await Repository.RegenerateIndexesAsync(Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_or_hanging_verifier_is_logged_the_archive_counts_as_unsigned_and_apt_is_not_held_up()
     {
         var hanging = Path.Combine(Directory.CreateTempSubdirectory("aptp2p-gpgv-").FullName, "gpgv");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics;
 using AptP2P.Data;
@@ -32,6 +33,19 @@ public sealed partial class IndexIngestor(
 {
     /// <summary>How long a Release without InRelease waits for its detached signature (apt asks for Release.gpg right after it).</summary>
     private static readonly TimeSpan DetachedSignatureWait = TimeSpan.FromSeconds(15);
+
+    /// <summary>When the mirror last answered 404/410 for a suite's Release.gpg, by its URL key: a Release waits for no such signature.</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _missingSignatures = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The mirror has no file at <paramref name="url"/> (404 or 410). For a Release.gpg, the Release fetched before it stops
+    /// waiting for its detached signature and is taken as unsigned at once (apt asks for Release.gpg right after Release).
+    /// </summary>
+    public void NoteMissing(MirrorUrl url)
+    {
+        if (Path.GetFileName(url.Path) == "Release.gpg")
+            _missingSignatures[url.Key] = time.GetUtcNow();
+    }
 
     /// <summary>Indexes a stored file if it is apt metadata not yet indexed with this content (under any of its names); completes when the entries are in.</summary>
     public Task IngestAsync(MirrorUrl url, ContentHash content) => IngestAsync(url.Authority, index.CanonicalPathOf(url), content);
@@ -88,10 +102,13 @@ public sealed partial class IndexIngestor(
 
         var slash = canonical.LastIndexOf('/');
         var signatureKey = $"{authority}/{(slash < 0 ? "" : canonical[..(slash + 1)])}Release.gpg";
+        // Only what the mirror said of Release.gpg after this Release arrived counts: the signature of the Release it replaces
+        // would make this one bad, and that Release's 404 says nothing of this one's signature.
+        var releaseFetched = urls.Find($"{authority}/{canonical}")?.FetchedAt ?? DateTimeOffset.MinValue;
         var waited = Stopwatch.StartNew();
         while (true)
         {
-            if (urls.Find(signatureKey) is { } record && store.TryOpen(record.Hash, touch: false) is { } signatureLease)
+            if (urls.Find(signatureKey) is { } record && record.FetchedAt >= releaseFetched && store.TryOpen(record.Hash, touch: false) is { } signatureLease)
             {
                 using (signatureLease)
                 {
@@ -99,6 +116,8 @@ public sealed partial class IndexIngestor(
                     return await verifier.VerifyDetachedAsync(release, signature, CancellationToken.None);
                 }
             }
+            if (_missingSignatures.TryGetValue(signatureKey, out var missing) && missing >= releaseFetched)
+                return new SignatureCheck(ArchiveTrust.NoSignature, null, "the mirror has no Release.gpg for it, and it is no InRelease");
             if (waited.Elapsed > DetachedSignatureWait)
                 return new SignatureCheck(ArchiveTrust.NoSignature, null, "neither InRelease nor Release.gpg was fetched for it");
             await Task.Delay(TimeSpan.FromMilliseconds(100), time);
