@@ -77,6 +77,12 @@ public sealed partial class DhtNode : IAsyncDisposable
     /// <summary>Raised (under the lock) when BEP 42 gave us a new id.</summary>
     public event Action<NodeId>? IdChanged;
 
+    /// <summary>
+    /// Raised (under the lock) when a lookup ends, run to its end or cancelled, with what it cost: for the duration
+    /// histogram of <c>/metrics</c>, which the counters of <see cref="GetStatistics"/> cannot give.
+    /// </summary>
+    public event Action<LookupKind, LookupResult>? LookupEnded;
+
     internal PeerStore Peers { get; }
     internal ItemStore Items { get; }
     internal RoutingTable Table => _table;
@@ -315,10 +321,11 @@ public sealed partial class DhtNode : IAsyncDisposable
         return lookup;
     }
 
-    internal void OnLookupFinished(Lookup lookup)
+    internal void OnLookupFinished(Lookup lookup, LookupResult result)
     {
         _lookups.Remove(lookup);
         _counters.LookupsCompleted++;
+        LookupEnded?.Invoke(lookup.Kind, result);
     }
 
     private void VoteExternalAddress(IPAddress address, IPEndPoint voter)

@@ -38,6 +38,9 @@ public sealed partial class DhtService(
     private int _disposed;
     private IDisposable? _optionsChanged;
 
+    /// <summary>Raised when a lookup of either family's node ends (<see cref="DhtNode.LookupEnded"/>, under that node's lock).</summary>
+    public event Action<Lookups.LookupKind, Lookups.LookupResult>? LookupEnded;
+
     /// <summary>The IPv4 node, or the only node (null before start).</summary>
     public DhtNode? Node => _nodes.Length > 0 ? _nodes[0] : null;
 
@@ -74,7 +77,9 @@ public sealed partial class DhtService(
             var family = udp.LocalEndPoint.AddressFamily;
             var id = family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? saved.Id6 : saved.Id;
             transports.Add(transport);
-            nodes.Add(new DhtNode(transport, settings, time, loggers.CreateLogger<DhtNode>(), id) { MappingNote = MappingNote });
+            var dht = new DhtNode(transport, settings, time, loggers.CreateLogger<DhtNode>(), id) { MappingNote = MappingNote };
+            dht.LookupEnded += (kind, result) => LookupEnded?.Invoke(kind, result);
+            nodes.Add(dht);
         }
         if (nodes.Count == 2)
             (nodes[0].Sibling, nodes[1].Sibling) = (nodes[1], nodes[0]);

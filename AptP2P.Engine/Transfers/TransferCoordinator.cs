@@ -60,6 +60,9 @@ public sealed partial class TransferCoordinator : IDisposable
 
     public IReadOnlyCollection<Transfer> Active => _active.Values.ToList();
 
+    /// <summary>Raised once per transfer when it has ended, whatever the result, after it has joined <see cref="Recent"/>.</summary>
+    public event Action<Transfer>? Ended;
+
     /// <summary>The last finished transfers, newest first.</summary>
     public IReadOnlyList<Transfer> Recent => [.. _recent.Reverse()];
 
@@ -136,6 +139,7 @@ public sealed partial class TransferCoordinator : IDisposable
             while (_recent.Count > RecentCapacity)
                 _recent.TryDequeue(out _);
         }
+        Ended?.Invoke(transfer);
 
         if (transfer.Completion.Result == TransferResult.Stored && transfer.Stored is { } stored)
             AfterStored(transfer.Url, stored);

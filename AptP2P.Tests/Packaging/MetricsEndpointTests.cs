@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Net;
+using AptP2P.Engine;
+using AptP2P.Engine.Dht;
 using AptP2P.Testing.Machine;
 using AptP2P.Testing.Mirrors;
 using AptP2P.Testing.Nodes;
+using AptP2P.Web.Operations;
 
 namespace AptP2P.Tests.Packaging;
 
@@ -30,7 +33,8 @@ public sealed class MetricsEndpointTests : IDisposable
         Assert.Equal(payload, body);
         // The node books a transfer's bytes when the response has ended, a moment after the client has the last byte.
         var after = await ScrapeAsync(http);
-        for (var tries = 0; tries < 50 && Value(after, "aptp2p_transfer_bytes_total", "source", "clients") - Value(before, "aptp2p_transfer_bytes_total", "source", "clients") < payload.Length; tries++)
+        for (var tries = 0; tries < 50 && (Value(after, "aptp2p_transfer_bytes_total", "source", "clients") - Value(before, "aptp2p_transfer_bytes_total", "source", "clients") < payload.Length
+            || Sum(after, StoredFromMirror) == Sum(before, StoredFromMirror)); tries++)
         {
             await Task.Delay(100, Token);
             after = await ScrapeAsync(http);
@@ -39,11 +43,50 @@ public sealed class MetricsEndpointTests : IDisposable
         Assert.True(Value(after, "aptp2p_requests_total") > Value(before, "aptp2p_requests_total"));
         Assert.True(Value(after, "aptp2p_transfer_bytes_total", "source", "mirror") - Value(before, "aptp2p_transfer_bytes_total", "source", "mirror") >= payload.Length);
         Assert.True(Value(after, "aptp2p_transfer_bytes_total", "source", "clients") - Value(before, "aptp2p_transfer_bytes_total", "source", "clients") >= payload.Length);
+        Assert.Equal(1, Sum(after, StoredFromMirror) - Sum(before, StoredFromMirror));
+        Assert.Equal(1, Sum(after, "aptp2p_transfers_completed_total") - Sum(before, "aptp2p_transfers_completed_total"));
         foreach (var name in new[] { "aptp2p_cache_hits_total", "aptp2p_cache_misses_total", "aptp2p_peers", "aptp2p_cache_size_bytes",
             "aptp2p_dht_nodes", "aptp2p_dht_lookups_started_total", "aptp2p_transfers_active" })
         {
             Assert.True(after.Any(s => s.Name == name), $"{name} is missing from /metrics: {string.Join(", ", after.Select(s => s.Name).Distinct())}");
         }
+    }
+
+    [Fact]
+    public async Task Dht_lookups_show_in_a_duration_histogram_with_the_lookup_buckets()
+    {
+        // Two nodes on loopback, the second bootstrapping from the first: its lookups ask a real node over UDP.
+        await using var first = await AptP2PNode.StartAsync();
+        var firstDht = first.Get<DhtService>().Node!.LocalEndPoint;
+        await using var second = await AptP2PNode.StartAsync(settings: $"AptP2P:Dht:BootstrapNodes:0=127.0.0.1:{firstDht.Port}");
+        var dht = second.Get<DhtService>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        deadline.CancelAfter(TimeSpan.FromSeconds(20));
+        while (dht.KnownNodes == 0)
+            await Task.Delay(50, deadline.Token);
+        using var http = new HttpClient { BaseAddress = second.BaseUri };
+        const int Lookups = 3;
+
+        var before = await ScrapeAsync(http);
+        for (var i = 0; i < Lookups; i++)
+        {
+            await foreach (var _ in dht.FindPeersAsync(InfoHash.FromFile(ContentHash.Compute(BitConverter.GetBytes(i))), deadline.Token))
+            {
+            }
+        }
+        var after = await ScrapeAsync(http);
+
+        string[] getPeers = ["kind", "get_peers", "outcome", "finished"];
+        Assert.Equal(Lookups, Sum(after, "aptp2p_dht_lookup_duration_seconds_count", getPeers) - Sum(before, "aptp2p_dht_lookup_duration_seconds_count", getPeers));
+        Assert.True(Sum(after, "aptp2p_dht_lookup_duration_seconds_sum", getPeers) > Sum(before, "aptp2p_dht_lookup_duration_seconds_sum", getPeers));
+        var buckets = after.Where(s => s.Name == "aptp2p_dht_lookup_duration_seconds_bucket" && Matches(s, getPeers))
+            .Select(s => (Bound: ParseBound(s.Labels["le"]), Count: s.Value)).ToList();
+        Assert.Equal([.. NodeMetrics.LookupBuckets, double.PositiveInfinity], buckets.Select(b => b.Bound));
+        // Cumulative: each bucket holds the ones below it, and +Inf holds every lookup.
+        Assert.True(buckets.Zip(buckets.Skip(1)).All(p => p.First.Count <= p.Second.Count), string.Join(", ", buckets));
+        Assert.Equal(Sum(after, "aptp2p_dht_lookup_duration_seconds_count", getPeers), buckets[^1].Count);
+        // A loopback lookup answered by one node takes far less than the longest bound.
+        Assert.Equal(buckets[^1].Count, buckets[^2].Count);
     }
 
     [Fact]
@@ -71,6 +114,20 @@ public sealed class MetricsEndpointTests : IDisposable
         Assert.True(matching.Count == 1, $"{name}{{{label}={value}}}: {matching.Count} samples");
         return matching[0].Value;
     }
+
+    private static readonly string[] StoredFromMirror = ["aptp2p_transfers_completed_total", "result", "stored", "source", "mirror"];
+
+    private static double Sum(IReadOnlyList<Sample> samples, string[] nameAndLabels) => Sum(samples, nameAndLabels[0], nameAndLabels[1..]);
+
+    /// <summary>The sum of the samples of <paramref name="name"/> with these label pairs; 0 before the first one is recorded.</summary>
+    private static double Sum(IReadOnlyList<Sample> samples, string name, params string[] labels) =>
+        samples.Where(s => s.Name == name && Matches(s, labels)).Sum(s => s.Value);
+
+    private static bool Matches(Sample sample, string[] labels) =>
+        labels.Chunk(2).All(pair => sample.Labels.GetValueOrDefault(pair[0]) == pair[1]);
+
+    private static double ParseBound(string le) =>
+        le == "+Inf" ? double.PositiveInfinity : double.Parse(le, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     public void Dispose() => _paths.Dispose();
 }

@@ -272,9 +272,9 @@ public sealed class Lookup : IQueryObserver
             .Take(_k)
             .Select(c => new LookupResponder(new NodeContact(c.Id!.Value, c.EndPoint), c.Token))
             .ToList();
-        var elapsed = _node.Time.GetElapsedTime(_started);
-        _node.OnLookupFinished(this);
-        _listener.OnCompleted(new LookupResult(closest, _sent, _responses, _timeouts, elapsed, cancelled));
+        var result = new LookupResult(closest, _sent, _responses, _timeouts, _node.Time.GetElapsedTime(_started), cancelled);
+        _node.OnLookupFinished(this, result);
+        _listener.OnCompleted(result);
     }
 
     private enum CandidateState : byte
