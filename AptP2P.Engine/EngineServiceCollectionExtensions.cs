@@ -3,6 +3,7 @@ using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Dht;
+using AptP2P.Engine.Memory;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Node;
 using AptP2P.Engine.Persistence;
@@ -55,6 +56,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<Apt.Trust.SignatureVerifier>();
         services.AddSingleton<Apt.Trust.IArchiveCatalog, Apt.Trust.ArchiveCatalog>();
         services.AddSingleton<IndexIngestor>();
+        services.AddSingleton<MemoryCompaction>();
         services.AddSingleton<Recovery.CrashRecovery>();
 
         services.AddSingleton<TrafficStatistics>();

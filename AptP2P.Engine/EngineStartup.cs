@@ -1,6 +1,7 @@
 using AptP2P.Data;
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
+using AptP2P.Engine.Memory;
 using AptP2P.Engine.Persistence;
 using AptP2P.Engine.Recovery;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +23,7 @@ public sealed partial class EngineStartup(
     IDbContextFactory<AptDb> dbFactory,
     HashIndex index,
     ContentStore store,
+    MemoryCompaction compaction,
     TimeProvider time,
     ILogger<EngineStartup> logger) : BackgroundService
 {
@@ -102,6 +104,8 @@ public sealed partial class EngineStartup(
             // What is not redone now is redone at the next start; the node serves on meanwhile.
             LogRecoveryFailed(ex);
         }
+        // Loading the index read every row of it as objects: a node restarted idle held 250 MB for a 40 MB live heap.
+        compaction.AfterBurst();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Hash index loaded: {Files} files in {Milliseconds} ms")]

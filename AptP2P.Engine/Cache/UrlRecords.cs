@@ -5,7 +5,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AptP2P.Engine.Cache;
 
-/// <summary>What the mirror said about a URL when we last fetched it: which content, and the headers apt expects again.</summary>
+/// <summary>
+/// What the mirror said about a URL when we last fetched it: which content, and the headers apt expects again.
+/// <see cref="FetchedAt"/> is when the request went out: a client may have all of a file and ask for the next one before its
+/// transfer has ended (a Release's Release.gpg, say).
+/// </summary>
 public sealed record UrlInfo(ContentHash Hash, long Size, DateTimeOffset? LastModified, string? ContentType, string? ETag, DateTimeOffset FetchedAt);
 
 /// <summary>

@@ -119,7 +119,7 @@ public sealed partial class MirrorDownload(
             transfer.Complete(() =>
             {
                 var entry = store.Add(transfer.PartialPath, hash, length, verified: transfer.ExpectedHash is not null);
-                urls.Set(transfer.Url.Key, new UrlInfo(hash, length, head!.LastModified, head.ContentType, head.ETag, time.GetUtcNow()));
+                urls.Set(transfer.Url.Key, new UrlInfo(hash, length, head!.LastModified, head.ContentType, head.ETag, transfer.StartedAt));
                 return entry;
             });
             return (TransferResult.Stored, null);

@@ -242,6 +242,9 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
             }
             foreach (var (path, hash, size, trust) in stillListed)
                 _byUrl[KeyOf(authority, path)] = new Entry(hash, size, trust);
+            // The old and the new archive were both in the table for a moment: give back the room of the old one.
+            if (_byUrl.Capacity > 2 * _byUrl.Count + 1024)
+                _byUrl.TrimExcess();
             if (orphans.Count == 0)
                 return forgotten;
             // One pass over what is left: a hash some other path still names stays listed.
@@ -252,6 +255,8 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
             }
             foreach (var hash in orphans)
                 _listed.Remove(hash);
+            if (_listed.Capacity > 2 * _listed.Count + 1024)
+                _listed.TrimExcess();
         }
         return forgotten;
     }

@@ -6,6 +6,7 @@ using AptP2P.Data.Index;
 using AptP2P.Engine.Apt.Parsing;
 using AptP2P.Engine.Apt.Trust;
 using AptP2P.Engine.Cache;
+using AptP2P.Engine.Memory;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -28,6 +29,7 @@ public sealed partial class IndexIngestor(
     ContentStore store,
     UrlRecords urls,
     SignatureVerifier verifier,
+    MemoryCompaction compaction,
     TimeProvider time,
     ILogger<IndexIngestor> logger)
 {
@@ -88,6 +90,8 @@ public sealed partial class IndexIngestor(
             return IngestIntoAsync(db, authority, canonicalPath, info, content, signature, ct);
         });
         await CompleteAsync(write, authority, canonicalPath, pending, done);
+        if (info.Kind != MetadataKind.Release)
+            compaction.AfterBurst();
     }
 
     /// <summary>InRelease: its clearsigned signature; Release: its detached Release.gpg, waited for briefly.</summary>
@@ -102,7 +106,7 @@ public sealed partial class IndexIngestor(
 
         var slash = canonical.LastIndexOf('/');
         var signatureKey = $"{authority}/{(slash < 0 ? "" : canonical[..(slash + 1)])}Release.gpg";
-        // Only what the mirror said of Release.gpg after this Release arrived counts: the signature of the Release it replaces
+        // Only what the mirror said of Release.gpg since this Release was asked for counts: the signature of the Release it replaces
         // would make this one bad, and that Release's 404 says nothing of this one's signature.
         var releaseFetched = urls.Find($"{authority}/{canonical}")?.FetchedAt ?? DateTimeOffset.MinValue;
         var waited = Stopwatch.StartNew();

@@ -76,7 +76,7 @@ public sealed partial class SwarmDownload(
         transfer.Complete(() =>
         {
             var entry = store.Add(transfer.PartialPath, hash, session.Pieces.FileSize, verified: true);
-            urls.Set(transfer.Url.Key, new UrlInfo(hash, session.Pieces.FileSize, mirrorOutcome?.LastModified, mirrorOutcome?.ContentType, null, time.GetUtcNow()));
+            urls.Set(transfer.Url.Key, new UrlInfo(hash, session.Pieces.FileSize, mirrorOutcome?.LastModified, mirrorOutcome?.ContentType, null, transfer.StartedAt));
             return entry;
         });
         return (TransferResult.Stored, null);
