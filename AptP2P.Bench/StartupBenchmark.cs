@@ -71,7 +71,7 @@ internal static class StartupBenchmark
             {
                 var answers = new List<double>();
                 var known = new List<double>();
-                string memory = "";
+                var memory = "";
                 for (var run = 0; run < runs; run++)
                 {
                     await using var node = await NodeProcess.StartAsync(Options(variant, withIndex ? indexed : null, port));
