@@ -39,6 +39,12 @@ public sealed record NodeProcessOptions
     /// </summary>
     public bool LocalDiscovery { get; init; }
 
+    /// <summary>
+    /// A published node's program (the apphost of a self-contained <c>dotnet publish</c>, as the package installs it) run
+    /// instead of <c>dotnet AptP2P.Web.dll</c> from the build output; null for the build output.
+    /// </summary>
+    public string? Executable { get; init; }
+
     /// <summary>How long the node may take to log that it started.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -100,8 +106,7 @@ public sealed class NodeProcess : IAsyncDisposable
         string[] command =
         [
             .. options.CommandPrefix,
-            dotnet,
-            ProgramPath,
+            .. options.Executable is { } executable ? [executable] : new[] { dotnet, ProgramPath },
             $"--AptP2P:Port={options.Port}",
             $"--AptP2P:BindAddress={options.BindAddress}",
             $"--AptP2P:DataDirectory={dataDirectory}",

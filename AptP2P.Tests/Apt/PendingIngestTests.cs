@@ -42,5 +42,26 @@ public sealed class PendingIngestTests
         ingest.SetResult();
     }
 
+    [Fact]
+    public async Task The_load_at_start_holds_back_every_lookup_but_an_archives_own_Release_files()
+    {
+        var index = new HashIndex(new AptP2P.Tests.Transfers.FixedOptions<AptP2P.Engine.Configuration.AptP2POptions>(new()));
+        var load = new TaskCompletionSource();
+        var loaded = index.StartLoading(_ => load.Task, Ct);
+
+        string[] atOnce = ["debian/dists/stable/InRelease", "debian/dists/stable/Release", "debian/dists/stable/Release.gpg", "dists/sid/Release", "repo/InRelease"];
+        string[] waiting = ["debian/dists/stable/main/binary-amd64/Release", "debian/dists/stable/main/binary-amd64/Packages.xz", "repo/Release", "Release",
+            "debian/pool/main/h/hello/hello_2.10-3_amd64.deb", "debian/dists/stable/main/binary-amd64/by-hash/SHA256/" + new string('a', 64)];
+        foreach (var path in atOnce)
+            Assert.True(index.FindAsync(Url(path), MaxWait, Ct).AsTask().IsCompleted, $"{path} waited for the load");
+        var held = waiting.Select(path => (path, Find: index.FindAsync(Url(path), MaxWait, Ct).AsTask())).ToList();
+        foreach (var (path, find) in held)
+            Assert.False(find.IsCompleted, $"{path} did not wait for the load");
+        load.SetResult();
+        await loaded;
+        foreach (var (_, find) in held)
+            await find;
+    }
+
     private static MirrorUrl Url(string path) => new(Mirror, 80, path);
 }
