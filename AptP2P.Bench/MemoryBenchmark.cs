@@ -81,7 +81,7 @@ internal static class MemoryBenchmark
             indexed = await WaitForIndexAsync(node, minimum: 100_000, TimeSpan.FromMinutes(5));
             output.WriteLine($"debian: apt-get update through the node {update.Elapsed.TotalSeconds:0.0} s, {indexed:N0} files indexed, peak {ProcessMemory.Mb(ProcessMemory.PeakResidentBytes(node.ProcessId))}");
             await Task.Delay(idle);
-            output.WriteLine($"debian: idle after the update: {ProcessMemory.Mb(ProcessMemory.ResidentBytes(node.ProcessId))} (goal <= 80 MB)");
+            output.WriteLine($"debian: idle after the update: {ProcessMemory.Mb(ProcessMemory.ResidentBytes(node.ProcessId))} (goal <= 80 MB); {ProcessMemory.Breakdown(node.ProcessId)}");
             await node.TerminateAsync(TimeSpan.FromSeconds(30));
         }
 
@@ -93,7 +93,7 @@ internal static class MemoryBenchmark
         output.WriteLine($"debian: restart: apt answered {answered.TotalMilliseconds:0} ms after the process started (goal <= 1000 ms), all {indexed:N0} files known {loaded.TotalMilliseconds:0} ms after it");
         await Task.Delay(idle);
         var idleRestarted = ProcessMemory.ResidentBytes(restarted.ProcessId);
-        output.WriteLine($"debian: idle after a restart: {ProcessMemory.Mb(idleRestarted)} (goal <= 80 MB)");
+        output.WriteLine($"debian: idle after a restart: {ProcessMemory.Mb(idleRestarted)} (goal <= 80 MB); {ProcessMemory.Breakdown(restarted.ProcessId)}");
         if (dashboard)
             await DashboardAsync(output, restarted, idleRestarted);
     }
@@ -199,6 +199,7 @@ internal static class MemoryBenchmark
         using var http = new HttpClient { BaseAddress = node.BaseUri, Timeout = TimeSpan.FromMinutes(5) };
         var files = new List<int>();
         var memory = new List<long>();
+        var parts = new List<string>();
         var date = DateTimeOffset.UtcNow.AddDays(-Cycles);
         for (var cycle = 0; cycle < Cycles; cycle++)
         {
@@ -223,9 +224,11 @@ internal static class MemoryBenchmark
             files.Add(await WaitForStableIndexAsync(node, Entries, TimeSpan.FromMinutes(2)));
             await Task.Delay(cycle is 0 or Cycles - 1 ? idle : settle);
             memory.Add(ProcessMemory.ResidentBytes(node.ProcessId));
+            parts.Add(ProcessMemory.Breakdown(node.ProcessId));
         }
         output.WriteLine($"churn: {Cycles} cycles of {Entries:N0} superseded entries: files known first {files[0]:N0}, max {files.Max():N0}, last {files[^1]:N0} ({(double)files.Max() / Entries:0.00}x one archive, goal <= 1.2x)");
         output.WriteLine($"churn: resident first cycle {ProcessMemory.Mb(memory[0])}, max {ProcessMemory.Mb(memory.Max())}, last {ProcessMemory.Mb(memory[^1])} ({(double)memory[^1] / memory[0]:0.00}x, goal <= 1.15x); per cycle: {string.Join(", ", memory.Select(m => (m / 1_000_000).ToString(CultureInfo.InvariantCulture)))}");
+        output.WriteLine($"churn: first cycle {parts[0]}; last {parts[^1]}");
     }
 
     /// <summary>The floor: an empty ASP.NET Core + Blazor Server app with the node's runtime settings, one page rendered.</summary>

@@ -27,4 +27,30 @@ internal static class ProcessMemory
         }
         throw new InvalidOperationException($"/proc/{pid}/status has no {name}");
     }
+
+    /// <summary>VmRSS and its parts from <c>/proc/PID/smaps</c>: JIT code (the runtime's double-mapped W^X memory), files, the rest.</summary>
+    public static string Breakdown(int pid)
+    {
+        long jit = 0, files = 0, other = 0;
+        var name = "";
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length > 0 && fields[0].Contains('-', StringComparison.Ordinal) && !fields[0].EndsWith(':'))
+            {
+                name = fields.Length == 6 ? fields[5].Trim() : "";
+                continue;
+            }
+            if (fields.Length < 2 || fields[0] != "Rss:")
+                continue;
+            var bytes = long.Parse(fields[1], CultureInfo.InvariantCulture) * 1024;
+            if (name.Contains("doublemapper", StringComparison.Ordinal))
+                jit += bytes;
+            else if (name.StartsWith('/'))
+                files += bytes;
+            else
+                other += bytes;
+        }
+        return $"VmRSS {Mb(ResidentBytes(pid))} (JIT code {Mb(jit)}, mapped files {Mb(files)}, other {Mb(other)})";
+    }
 }

@@ -85,7 +85,7 @@ internal static class StartupBenchmark
                     if (run == runs - 1)
                     {
                         await Task.Delay(idle);
-                        memory = Smaps(node.ProcessId);
+                        memory = ProcessMemory.Breakdown(node.ProcessId);
                     }
                     await node.TerminateAsync(TimeSpan.FromSeconds(30));
                 }
@@ -166,32 +166,6 @@ internal static class StartupBenchmark
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    /// <summary>VmRSS and its parts from <c>/proc/PID/smaps</c>: JIT code (the runtime's double-mapped W^X memory), files, the rest.</summary>
-    private static string Smaps(int pid)
-    {
-        long jit = 0, files = 0, other = 0;
-        var name = "";
-        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
-        {
-            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length > 0 && fields[0].Contains('-', StringComparison.Ordinal) && !fields[0].EndsWith(':'))
-            {
-                name = fields.Length == 6 ? fields[5].Trim() : "";
-                continue;
-            }
-            if (fields.Length < 2 || fields[0] != "Rss:")
-                continue;
-            var bytes = long.Parse(fields[1], CultureInfo.InvariantCulture) * 1024;
-            if (name.Contains("doublemapper", StringComparison.Ordinal))
-                jit += bytes;
-            else if (name.StartsWith('/'))
-                files += bytes;
-            else
-                other += bytes;
-        }
-        return $"VmRSS {ProcessMemory.Mb(ProcessMemory.ResidentBytes(pid))} (JIT code {ProcessMemory.Mb(jit)}, mapped files {ProcessMemory.Mb(files)}, other {ProcessMemory.Mb(other)})";
     }
 
     /// <summary>dists/bench/Release and its main/binary-amd64/Packages.</summary>
