@@ -13,6 +13,8 @@ public sealed class IndexSource
     public required string ContentSha256 { get; set; }
     /// <summary>The <c>Date:</c> of a Release, so an older Release never replaces a newer one.</summary>
     public DateTimeOffset? Date { get; set; }
+    /// <summary>The <c>Valid-Until:</c> of a Release: after it apt refuses the Release, and the node stops vouching for its archive.</summary>
+    public DateTimeOffset? ValidUntil { get; set; }
     public DateTimeOffset IngestedAt { get; set; }
     public int EntryCount { get; set; }
 

@@ -252,6 +252,9 @@ namespace AptP2P.Data.Migrations
                     b.Property<string>("TrustReason")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTimeOffset?>("ValidUntil")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Mirror", "Path")

@@ -172,6 +172,8 @@ public sealed partial class ProxyService(
                 return LastGoodCopyOrFailure(url, cached, transfer.Head.Result, transfer.FailureReason);
 
             case HeadKind.NotModified when cached is not null:
+                // The same metadata again: the ingestor skips what it has read, and says when a Release it has read expired.
+                _ = ingestor.IngestAsync(url, cached.Hash);
                 return FromStore(cached.Hash, cached);
 
             case HeadKind.UpstreamStatus when head.UpstreamStatus < 500:

@@ -215,6 +215,40 @@ public sealed class ArchiveTrustTests(MirrorFixture fixture)
     }
 
     [Fact]
+    public async Task An_index_whose_content_is_not_what_its_verified_release_lists_is_refused_and_teaches_nothing()
+    {
+        await using var node = await AptP2PNode.StartAsync();
+        var packages = $"{Repository.SuiteDirectory}/main/binary-amd64/Packages";
+        await GetAsync(node, $"{Repository.SuiteDirectory}/InRelease");
+        Assert.Equal("verified", (await ArchiveAsync(node)).GetProperty("signature").GetString());
+
+        // A man in the middle (or a mirror caught mid-sync) serves a Packages the signed Release does not vouch for: the node
+        // checks it against the Release's size and hash as apt would, and neither caches nor reads it.
+        var forgedPath = "pool/main/f/forged/forged_1.0_amd64.deb";
+        var original = await File.ReadAllTextAsync(Repository.PathOf(packages), Ct);
+        var modified = File.GetLastWriteTimeUtc(Repository.PathOf(packages));
+        try
+        {
+            await File.WriteAllTextAsync(Repository.PathOf(packages), original + $"\nPackage: forged\nVersion: 1.0\nArchitecture: amd64\n" +
+                $"Filename: {forgedPath}\nSize: 1234\nSHA256: {new string('a', 64)}\n", Ct);
+            Assert.Equal(HttpStatusCode.BadGateway, await GetAsync(node, packages));
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(Repository.PathOf(packages), original, Ct);
+            File.SetLastWriteTimeUtc(Repository.PathOf(packages), modified);
+        }
+        var index = node.Get<HashIndex>();
+        Assert.Null(index.Find(Url(forgedPath)));
+        Assert.Null(index.Find(Url(Repository.Package("hello").PoolPath)));
+
+        // The genuine one is learned with the Release's word.
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(node, packages));
+        await WaitUntilAsync(() => index.Find(Url(Repository.Package("hello").PoolPath)) is { Trust: Engine.Apt.Trust.ArchiveTrust.Verified }, node);
+        Assert.Null(index.Find(Url(forgedPath)));
+    }
+
+    [Fact]
     public async Task An_expired_release_is_refused_and_an_older_one_never_replaces_a_newer_one()
     {
         await using var node = await AptP2PNode.StartAsync();
@@ -241,6 +275,41 @@ public sealed class ArchiveTrustTests(MirrorFixture fixture)
             var expired = await ArchiveAsync(node);
             Assert.Equal("bad", expired.GetProperty("signature").GetString());
             Assert.Contains("Valid-Until", expired.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Repository.RegenerateIndexesAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_release_whose_valid_until_passes_while_the_node_runs_turns_bad_and_its_indexes_are_no_longer_learned()
+    {
+        await using var node = await AptP2PNode.StartAsync();
+        var inRelease = $"{Repository.SuiteDirectory}/InRelease";
+        var packages = $"{Repository.SuiteDirectory}/main/binary-amd64/Packages.xz";
+        var validUntil = DateTimeOffset.UtcNow.AddSeconds(4);
+        try
+        {
+            await Repository.RewriteReleaseAsync(text => ReplaceDate(text, DateTimeOffset.UtcNow.AddMinutes(2))
+                .Replace("\nSHA256:", $"\nValid-Until: {validUntil:ddd, dd MMM yyyy HH:mm:ss} UTC\nSHA256:", StringComparison.Ordinal), Ct);
+            await GetAsync(node, inRelease);
+            var fresh = await ArchiveAsync(node);
+            Assert.Equal("verified", fresh.GetProperty("signature").GetString());
+            Assert.Equal(validUntil.ToUnixTimeSeconds(), fresh.GetProperty("validUntil").GetDateTimeOffset().ToUnixTimeSeconds());
+
+            // The mirror stops being updated (or an attacker freezes it) and keeps serving the same Release past its Valid-Until.
+            await Task.Delay(validUntil - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1.5), Ct);
+            await GetAsync(node, inRelease);
+            await node.Logs.WaitForAsync("(its Valid-Until)", TimeSpan.FromSeconds(10));
+            var expired = await ArchiveAsync(node);
+            Assert.Equal("bad", expired.GetProperty("signature").GetString());
+            Assert.Contains("Valid-Until", expired.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+            // apt still gets the index from the mirror (apt decides), but the node learns nothing from it.
+            Assert.Equal(HttpStatusCode.OK, await GetAsync(node, packages));
+            await node.Logs.WaitForAsync("Not indexed", TimeSpan.FromSeconds(10));
+            Assert.Null(node.Get<HashIndex>().Find(Url(Repository.Package("hello").PoolPath)));
         }
         finally
         {

@@ -95,6 +95,30 @@ public sealed class HttpsMirrorTests(MirrorFixture fixture) : IAsyncLifetime
         Assert.Empty(_mirror.ReadAccessLog());
     }
 
+    [Fact]
+    public async Task An_authority_in_a_directory_named_by_ssl_cert_dir_is_trusted_as_openssl_trusts_it()
+    {
+        var directory = Directory.CreateTempSubdirectory("aptp2p-certs-").FullName;
+        try
+        {
+            File.Copy(_authority.AuthorityPath, Path.Combine(directory, "test-authority.pem"));
+            await using var node = await NodeProcess.StartAsync(new NodeProcessOptions
+            {
+                Port = FreePort.Pick(),
+                Environment = new Dictionary<string, string> { ["SSL_CERT_DIR"] = directory },
+            }, Ct);
+
+            var response = await RawHttp.SendAsync(node.BaseUri, "GET", $"/HTTPS///{_mirror.HostPort}/dists/{fixture.Repository.Suite}/InRelease");
+
+            Assert.True(response.Status == 200, $"{response.Status}: {response.BodyText}\n{node}");
+            Assert.Equal(File.ReadAllBytes(Path.Combine(fixture.Repository.Root, "dists", fixture.Repository.Suite, "InRelease")), response.Body);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(ServerCertificateKind.WrongName)]
     [InlineData(ServerCertificateKind.Expired)]

@@ -32,8 +32,8 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     private readonly Dictionary<ContentHash, (long Size, ArchiveTrust Trust)> _listed = [];
     private readonly ulong _seed = (ulong)Random.Shared.NextInt64();
     private readonly ConcurrentDictionary<string, string> _byHashNames = new(StringComparer.Ordinal);
-    // Per archive (mirror/directory of its Release): what the signature of its latest Release said.
-    private readonly ConcurrentDictionary<string, ArchiveTrust> _archives = new(StringComparer.Ordinal);
+    // Per archive (mirror/directory of its Release): what the signature of its latest Release said, and until when.
+    private readonly ConcurrentDictionary<string, (ArchiveTrust Trust, DateTimeOffset? ValidUntil)> _archives = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _ingested = new(StringComparer.Ordinal);
     // Per index (mirror/source path): the hashes of its compressions, as the latest Release read for it listed them. Replaced,
     // never merged: only hashes one Release lists together are known to be the same content.
@@ -125,23 +125,29 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
 
     /// <summary>
     /// The trust of the archive whose Release governs <paramref name="path"/> (the nearest directory above it that holds a
-    /// Release the node has read), or null when none is known.
+    /// Release the node has read) at <paramref name="now"/>, or null when none is known: a verified Release whose
+    /// <c>Valid-Until</c> has passed is <c>bad</c>, as apt refuses it.
     /// </summary>
-    public ArchiveTrust? TrustOf(string authority, string path)
+    public ArchiveTrust? TrustOf(string authority, string path, DateTimeOffset now)
     {
         var directory = path;
         while (true)
         {
             var slash = directory.LastIndexOf('/');
             directory = slash < 0 ? "" : directory[..slash];
-            if (_archives.TryGetValue(authority + "/" + directory, out var trust))
-                return trust;
+            if (_archives.TryGetValue(authority + "/" + directory, out var archive))
+                return archive.ValidUntil < now ? ArchiveTrust.Bad : archive.Trust;
             if (slash < 0)
                 return null;
         }
     }
 
-    internal void MarkArchive(string authority, string directory, ArchiveTrust trust) => _archives[authority + "/" + directory] = trust;
+    /// <summary>When the verified Release of an archive (mirror + its directory) stopped being valid, or null while it is.</summary>
+    public DateTimeOffset? ExpiredAt(string authority, string directory, DateTimeOffset now) =>
+        _archives.TryGetValue(authority + "/" + directory, out var archive) && archive.Trust != ArchiveTrust.Bad && archive.ValidUntil < now ? archive.ValidUntil : null;
+
+    internal void MarkArchive(string authority, string directory, ArchiveTrust trust, DateTimeOffset? validUntil) =>
+        _archives[authority + "/" + directory] = (trust, validUntil);
 
     /// <summary>Raised after a metadata file's entries are in (files on disk may now match).</summary>
     public event Action? Grew;
@@ -340,7 +346,7 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
             if (source.Kind == nameof(MetadataKind.Release))
             {
                 releaseSources[source.Id] = (source.Mirror, new ReleaseVariants());
-                MarkArchive(source.Mirror, source.Path, trust);
+                MarkArchive(source.Mirror, source.Path, trust, source.ValidUntil);
             }
         }
         await foreach (var row in db.HashEntries.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.Mirror, e.Path, e.Sha256, e.Size, e.SourceId }).AsAsyncEnumerable().WithCancellation(cancellationToken))

@@ -57,8 +57,15 @@ public sealed partial class IndexIngestor(
     public Task IngestAsync(string authority, string canonicalPath, ContentHash content)
     {
         var info = MetadataFile.Classify(canonicalPath);
-        if (info is null || index.WasIngested(authority, info.SourcePath, content))
+        if (info is null)
             return Task.CompletedTask;
+        if (index.WasIngested(authority, info.SourcePath, content))
+        {
+            // The same Release served again after its Valid-Until (a mirror no longer updated, or one frozen by an attacker).
+            if (info.Kind == MetadataKind.Release && index.ExpiredAt(authority, info.SourcePath, time.GetUtcNow()) is { } expired)
+                LogExpired(authority, canonicalPath, expired);
+            return Task.CompletedTask;
+        }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var pending = index.BeginIngest(authority, info, done.Task);
@@ -174,6 +181,7 @@ public sealed partial class IndexIngestor(
 
         var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
         var date = read.Release?.Date;
+        var expires = read.Release?.ValidUntil;
         if (source is not null && source.Date is { } known && date is { } incoming && incoming < known)
         {
             LogOlderRelease(authority, canonical, incoming, known);
@@ -202,6 +210,7 @@ public sealed partial class IndexIngestor(
         }
         source.ContentSha256 = content.ToString();
         source.Date = date;
+        source.ValidUntil = expires;
         source.IngestedAt = time.GetUtcNow();
         source.Trust = trust.ToWord();
         source.SigningKey = signature?.Fingerprint;
@@ -226,7 +235,7 @@ public sealed partial class IndexIngestor(
         {
             if (info.Kind == MetadataKind.Release)
             {
-                index.MarkArchive(authority, info.SourcePath, trust);
+                index.MarkArchive(authority, info.SourcePath, trust, expires);
                 LogTrust(authority, info.SourcePath, trust.ToWord(), signature?.Fingerprint ?? reason ?? "");
             }
             if (variants is not null)
@@ -279,7 +288,7 @@ public sealed partial class IndexIngestor(
 
     private ArchiveTrust InheritedTrust(string authority, string canonical, ContentHash content)
     {
-        if (index.TrustOf(authority, canonical) == ArchiveTrust.Bad)
+        if (index.TrustOf(authority, canonical, time.GetUtcNow()) == ArchiveTrust.Bad)
             return ArchiveTrust.Bad;
         return index.Find(authority, canonical) is { Size: not null } listed && listed.Hash == content ? listed.Trust : ArchiveTrust.NoSignature;
     }
@@ -387,6 +396,9 @@ public sealed partial class IndexIngestor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Archive {Mirror}/{Suite}: signature {Trust} ({Detail})")]
     private partial void LogTrust(string mirror, string suite, string trust, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} expired at {ValidUntil:u} (its Valid-Until) and the mirror still serves it: archive bad, nothing of it is learned until a newer Release comes")]
+    private partial void LogExpired(string mirror, string path, DateTimeOffset validUntil);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not indexed {Mirror}/{Path}: the Release of its archive failed its signature check")]
     private partial void LogUnderBadRelease(string mirror, string path);
