@@ -20,6 +20,7 @@ internal static class MemoryBenchmark
 {
     private const string DebianMirror = "deb.debian.org";
     private static readonly string[] Parts = ["debian", "downloads", "churn", "floor", "dashboard"];
+    private static readonly string[] ExtraParts = ["dashboard-empty"];
 
     public static async Task RunAsync(TextWriter output, string[] args)
     {
@@ -36,6 +37,9 @@ internal static class MemoryBenchmark
                 case "dashboard":
                     await DebianAsync(output, idle, dashboard: true);
                     break;
+                case "dashboard-empty":
+                    await EmptyDashboardAsync(output, idle);
+                    break;
                 case "downloads":
                     await DownloadsAsync(output, idle);
                     break;
@@ -46,7 +50,7 @@ internal static class MemoryBenchmark
                     await FloorAsync(output, idle);
                     break;
                 default:
-                    throw new ArgumentException($"unknown part '{part}'; use: {string.Join(", ", Parts)}");
+                    throw new ArgumentException($"unknown part '{part}'; use: {string.Join(", ", Parts.Concat(ExtraParts))}");
             }
         }
     }
@@ -96,6 +100,28 @@ internal static class MemoryBenchmark
         output.WriteLine($"debian: idle after a restart: {ProcessMemory.Mb(idleRestarted)} (goal <= 80 MB); {ProcessMemory.Breakdown(restarted.ProcessId)}");
         if (dashboard)
             await DashboardAsync(output, restarted, idleRestarted);
+    }
+
+    /// <summary>
+    /// The dashboard's own cost, quickly: an empty node idles as long as the dashboard will be open (the drift without it),
+    /// then the dashboard is opened on it.
+    /// </summary>
+    private static async Task EmptyDashboardAsync(TextWriter output, TimeSpan idle)
+    {
+        using var data = TestPaths.Create("memory-dashboard");
+        await using var node = await NodeProcess.StartAsync(NodeOptions(data.Root, FreePort.Pick()));
+        await Task.Delay(idle);
+        var idleResident = ProcessMemory.ResidentBytes(node.ProcessId);
+        var samples = new List<string>();
+        for (var minute = 1; minute <= SettingOr("APTP2P_BENCH_DASHBOARD_MINUTES", 10); minute++)
+        {
+            await Task.Delay(TimeSpan.FromMinutes(1));
+            samples.Add(ProcessMemory.Mb(ProcessMemory.ResidentBytes(node.ProcessId)));
+        }
+        var before = ProcessMemory.ResidentBytes(node.ProcessId);
+        output.WriteLine($"dashboard-empty: an empty node idle {ProcessMemory.Mb(idleResident)}, then without the dashboard per minute: {string.Join(", ", samples)}; {ProcessMemory.Breakdown(node.ProcessId)}");
+        await DashboardAsync(output, node, before);
+        output.WriteLine($"dashboard-empty: after the dashboard: {ProcessMemory.Breakdown(node.ProcessId)}");
     }
 
     /// <summary>The dashboard in Debian's chromium (headless), left open; the node's resident set before and after.</summary>

@@ -102,6 +102,12 @@ public sealed partial class Announcer : BackgroundService
         await Task.WhenAll(workers);
     }
 
+    /// <summary>
+    /// True when a verified file stored now is announced at once, with its piece list (the node has DHT nodes to tell): the
+    /// list is then worth hashing in the pass that writes the file. A node alone computes a list only when asked for it.
+    /// </summary>
+    public bool AnnouncesAtOnce => _options.CurrentValue.Announce && _node.HttpPort != 0 && _dht.KnownNodes > 0;
+
     private async Task WorkAsync(CancellationToken stoppingToken)
     {
         try

@@ -71,6 +71,9 @@ public sealed class PieceList
         return sha256[..HashLength].SequenceEqual(_hashes.AsSpan(piece * HashLength, HashLength));
     }
 
+    /// <summary>The list of piece hashes a <see cref="PieceHasher"/> computed while the file was written.</summary>
+    internal static PieceList FromHashes(long size, int pieceLength, byte[] hashes) => new(size, pieceLength, hashes);
+
     /// <summary>Hashes a stored file's pieces (PROTOCOL.md §2.1).</summary>
     public static PieceList Compute(Microsoft.Win32.SafeHandles.SafeFileHandle file, long size)
     {

@@ -34,7 +34,17 @@ public sealed class PieceListStore(ContentStore store, IDbContextFactory<AptDb> 
         using var lease = store.TryOpen(hash, touch: false);
         if (lease is null)
             return null;
-        var encoded = await Task.Run(() => PieceList.Compute(lease.Handle, lease.Entry.Size).Encode(), cancellationToken);
+        return Keep(hash, await Task.Run(() => PieceList.Compute(lease.Handle, lease.Entry.Size), cancellationToken));
+    }
+
+    /// <summary>
+    /// The piece list of a file just stored, hashed as it was written (<see cref="PieceHasher"/>): kept so that announcing
+    /// and serving it never reads the file back. Enqueued after the file's own row, so the update finds it.
+    /// </summary>
+    public byte[] Keep(ContentHash hash, PieceList pieces)
+    {
+        var encoded = pieces.Encode();
+        var sha = hash.ToString();
         writer.Enqueue("piece list", (db, ct) => db.CachedFiles.Where(f => f.Sha256 == sha)
             .ExecuteUpdateAsync(s => s.SetProperty(f => f.PieceList, encoded), ct));
         return Remember(hash, encoded);

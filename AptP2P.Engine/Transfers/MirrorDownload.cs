@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
+using AptP2P.Engine.Pieces;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers.Bodies;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,8 @@ namespace AptP2P.Engine.Transfers;
 public sealed partial class MirrorDownload(
     MirrorClient client,
     ContentStore store,
+    PieceListStore pieceLists,
+    Peers.Announcer announcer,
     UrlRecords urls,
     TrafficStatistics statistics,
     BodyReader bodies,
@@ -40,6 +43,10 @@ public sealed partial class MirrorDownload(
     {
         FileStream? file = null;
         using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // A verified file of several pieces about to be announced has its piece list hashed in the same pass, never read back.
+        using var pieces = transfer is { ExpectedHash: not null, ExpectedSize: { } size } && !PieceList.IsSinglePiece(size) && announcer.AnnouncesAtOnce
+            ? new PieceHasher(size)
+            : null;
         try
         {
             file = new FileStream(transfer.PartialPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
@@ -82,6 +89,7 @@ public sealed partial class MirrorDownload(
                     file.SetLength(0);
                     file.Position = 0;
                     hasher.GetHashAndReset();
+                    pieces?.Reset();
                     transfer.Restart();
                 }
                 else
@@ -89,7 +97,7 @@ public sealed partial class MirrorDownload(
                     return End(transfer, TransferResult.Failed, $"mirror answered {response.Status} to a resume request");
                 }
 
-                var copied = await CopyBodyAsync(transfer, response.Body, file, hasher, cancellationToken);
+                var copied = await CopyBodyAsync(transfer, response.Body, file, hasher, pieces, cancellationToken);
                 if (copied is null)
                     break;
                 if (transfer.ExpectedHash is null || attempt >= MaxAttempts)
@@ -119,6 +127,8 @@ public sealed partial class MirrorDownload(
             transfer.Complete(() =>
             {
                 var entry = store.Add(transfer.PartialPath, hash, length, verified: transfer.ExpectedHash is not null);
+                if (pieces?.Result is { } list)
+                    pieceLists.Keep(hash, list);
                 urls.Set(transfer.Url.Key, new UrlInfo(hash, length, head!.LastModified, head.ContentType, head.ETag, transfer.StartedAt));
                 return entry;
             });
@@ -164,10 +174,10 @@ public sealed partial class MirrorDownload(
     }
 
     /// <summary>Copies until the body ends; returns null on success or the reason the body broke off.</summary>
-    private async Task<string?> CopyBodyAsync(Transfer transfer, Stream body, FileStream file, IncrementalHash hasher, CancellationToken cancellationToken)
+    private async Task<string?> CopyBodyAsync(Transfer transfer, Stream body, FileStream file, IncrementalHash hasher, PieceHasher? pieces, CancellationToken cancellationToken)
     {
         var stall = TimeSpan.FromSeconds(options.CurrentValue.Mirror.StallTimeoutSeconds);
-        var sink = new FileSink(transfer, file, hasher, statistics);
+        var sink = new FileSink(transfer, file, hasher, pieces, statistics);
         var read = await bodies.ReadAsync(body, sink, long.MaxValue, stall, BufferSize, cancellationToken);
         return read.Status switch
         {
@@ -179,7 +189,7 @@ public sealed partial class MirrorDownload(
     }
 
     /// <summary>The body into the partial file and the hash; refuses bytes past the expected length.</summary>
-    private sealed class FileSink(Transfer transfer, FileStream file, IncrementalHash hasher, TrafficStatistics statistics) : IBodySink
+    private sealed class FileSink(Transfer transfer, FileStream file, IncrementalHash hasher, PieceHasher? pieces, TrafficStatistics statistics) : IBodySink
     {
         public bool Accept(ReadOnlySpan<byte> chunk)
         {
@@ -190,6 +200,7 @@ public sealed partial class MirrorDownload(
             file.Write(chunk);
             transfer.Advance(chunk.Length);
             hasher.AppendData(chunk);
+            pieces?.Append(chunk);
             statistics.AddMirrorBytes(chunk.Length);
             transfer.AddSourceBytes(SourceNames.Mirror, chunk.Length);
             return true;

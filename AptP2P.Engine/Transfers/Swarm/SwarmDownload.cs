@@ -1,5 +1,6 @@
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Configuration;
+using AptP2P.Engine.Pieces;
 using AptP2P.Engine.Stats;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ public sealed partial class SwarmDownload(
     PeerSource peers,
     MirrorRangeSource mirror,
     ContentStore store,
+    PieceListStore pieceLists,
     UrlRecords urls,
     TrafficStatistics statistics,
     IOptionsMonitor<PeerOptions> options,
@@ -76,6 +78,9 @@ public sealed partial class SwarmDownload(
         transfer.Complete(() =>
         {
             var entry = store.Add(transfer.PartialPath, hash, session.Pieces.FileSize, verified: true);
+            // The list every piece matched, now proven by the file's hash: announced and served as it is.
+            if (!session.Pieces.IsWholeFile)
+                pieceLists.Keep(hash, session.Pieces);
             urls.Set(transfer.Url.Key, new UrlInfo(hash, session.Pieces.FileSize, mirrorOutcome?.LastModified, mirrorOutcome?.ContentType, null, transfer.StartedAt));
             return entry;
         });
