@@ -26,7 +26,7 @@ internal static class MemoryBenchmark
     {
         var parts = args.Length == 0 ? Parts : args;
         var idle = TimeSpan.FromSeconds(SettingOr("APTP2P_BENCH_IDLE_SECONDS", 60));
-        output.WriteLine($"memory: resident set (VmRSS) after {idle.TotalSeconds:0} s idle unless said otherwise; GC: {Environment.GetEnvironmentVariable("DOTNET_gcServer") ?? "as built"}");
+        output.WriteLine($"memory: resident set (VmRSS) after {idle.TotalSeconds:0} s idle unless said otherwise; node: {NodeExecutable ?? "the Release build"}; GC: {Environment.GetEnvironmentVariable("DOTNET_gcServer") ?? "as built"}");
         foreach (var part in parts)
         {
             switch (part)
@@ -58,8 +58,15 @@ internal static class MemoryBenchmark
     private static int SettingOr(string variable, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), CultureInfo.InvariantCulture, out var value) ? value : fallback;
 
+    /// <summary>
+    /// The node measured: the Release build's <c>AptP2P.Web.dll</c>, or the program <c>APTP2P_BENCH_NODE</c> names (the
+    /// package's <c>/usr/lib/aptp2p/AptP2P.Web</c>, or a publish as <c>packaging/build-deb</c> makes it).
+    /// </summary>
+    private static string? NodeExecutable => Environment.GetEnvironmentVariable("APTP2P_BENCH_NODE") is { Length: > 0 } program ? program : null;
+
     private static NodeProcessOptions NodeOptions(string? dataDirectory, int port, params string[] settings) => new()
     {
+        Executable = NodeExecutable,
         DataDirectory = dataDirectory,
         Port = port,
         Settings = settings,

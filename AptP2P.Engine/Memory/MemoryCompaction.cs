@@ -6,8 +6,8 @@ namespace AptP2P.Engine.Memory;
 /// Gives memory back after a burst of work. Parsing an index of 50,000 entries, or loading all of Debian's at start, allocates
 /// hundreds of megabytes of short-lived objects; the GC keeps the space it grew into committed (and resident) long after, so
 /// that a node idle after an <c>apt-get update</c> held three times its live heap. Once the node has been quiet for
-/// <see cref="Quiet"/> after such work, one aggressive collection compacts the heap and decommits what it no longer needs.
-/// Bursts close together make one collection.
+/// <see cref="Quiet"/> after such work, one aggressive collection compacts the heap and decommits what it no longer needs,
+/// and the native heap hands its free memory back (<see cref="NativeHeap.Trim"/>). Bursts close together make one collection.
 /// </summary>
 public sealed partial class MemoryCompaction : IDisposable
 {
@@ -35,6 +35,7 @@ public sealed partial class MemoryCompaction : IDisposable
         var before = Environment.WorkingSet;
         var started = TimeProvider.System.GetTimestamp();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        NativeHeap.Trim();
         Interlocked.Increment(ref _compactions);
         LogCompacted(before / 1_000_000, Environment.WorkingSet / 1_000_000, (long)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
     }
