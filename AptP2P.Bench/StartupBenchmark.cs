@@ -115,8 +115,8 @@ internal static class StartupBenchmark
     }
 
     /// <summary>
-    /// <c>dotnet publish</c> of the web host as <c>packaging/build-deb</c> runs it (self-contained, invariant globalization, no
-    /// LTTng provider), into <paramref name="directory"/> unless it already holds one (<c>APTP2P_BENCH_PUBLISH_DIR</c> keeps them).
+    /// <c>dotnet publish</c> of the web host as <c>packaging/build-deb</c> runs it (self-contained, no LTTng provider; invariant
+    /// globalization comes from Directory.Build.props), into <paramref name="directory"/> unless it already holds one (<c>APTP2P_BENCH_PUBLISH_DIR</c> keeps them).
     /// </summary>
     private static async Task<string> PublishAsync(TextWriter output, string directory, bool readyToRun)
     {
@@ -126,7 +126,7 @@ internal static class StartupBenchmark
         var project = Path.Combine(RepositoryRoot(), "AptP2P.Web", "AptP2P.Web.csproj");
         var stopwatch = Stopwatch.StartNew();
         var result = await ProcessRunner.RunAsync(Prerequisites.Require("dotnet"),
-            ["publish", project, "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:InvariantGlobalization=true", "-p:DebugType=none",
+            ["publish", project, "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:DebugType=none",
                 "-p:GenerateDocumentationFile=false", $"-p:PublishReadyToRun={(readyToRun ? "true" : "false")}", "-o", directory, "-v", "q", "-nologo"],
             CancellationToken.None);
         if (result.ExitCode != 0 || !File.Exists(program))

@@ -18,16 +18,14 @@ public static partial class NativeHeap
     private const string Libc = "libc.so.6";
     private const int MallocArenaMax = -8; // M_ARENA_MAX in glibc's malloc.h
 
-    private static readonly bool Available = TryLoad();
-
     /// <summary>Limits the arenas threads created from now on share to <see cref="Arenas"/>; true when glibc took it.</summary>
-    public static bool LimitArenas() => Available && mallopt(MallocArenaMax, Arenas) == 1;
+    public static bool LimitArenas() => IsAvailable && mallopt(MallocArenaMax, Arenas) == 1;
 
     /// <summary>Returns the free memory of every arena to the system (<c>malloc_trim(0)</c>); true when some was released.</summary>
-    public static bool Trim() => Available && malloc_trim(0) == 1;
+    public static bool Trim() => IsAvailable && malloc_trim(0) == 1;
 
     /// <summary>True where glibc's malloc is the process's (both calls then do what they say).</summary>
-    public static bool IsAvailable => Available;
+    public static bool IsAvailable { get; } = TryLoad();
 
     private static bool TryLoad()
     {
