@@ -9,7 +9,6 @@ using AptP2P.Engine.Node;
 using AptP2P.Engine.Persistence;
 using AptP2P.Engine.Stats;
 using AptP2P.Engine.Transfers;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,12 +31,7 @@ public static class EngineServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => DataDirectory.FromOptions(sp.GetRequiredService<IOptions<AptP2POptions>>().Value));
-        services.AddDbContextFactory<AptDb>((sp, db) =>
-        {
-            var directory = sp.GetRequiredService<DataDirectory>();
-            directory.EnsureCreated();
-            db.UseSqlite($"Data Source={directory.Database}");
-        });
+        services.AddSingleton<NodeDatabase>();
 
         services.AddSingleton<DatabaseWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseWriter>());

@@ -1,10 +1,8 @@
-using AptP2P.Data;
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Memory;
 using AptP2P.Engine.Persistence;
 using AptP2P.Engine.Recovery;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -17,10 +15,10 @@ namespace AptP2P.Engine;
 /// (<see cref="CrashRecovery"/>), and keeps the cache's access times flushed and the size limit enforced.
 /// </summary>
 public sealed partial class EngineStartup(
-    DatabaseInitializer database,
+    DatabaseInitializer schema,
     CacheReconciler reconciler,
     CrashRecovery recovery,
-    IDbContextFactory<AptDb> dbFactory,
+    NodeDatabase database,
     HashIndex index,
     ContentStore store,
     MemoryCompaction compaction,
@@ -35,7 +33,7 @@ public sealed partial class EngineStartup(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await database.InitializeAsync(cancellationToken);
+        await schema.InitializeAsync(cancellationToken);
         _reconciled = await reconciler.ReconcileAsync(cancellationToken);
         _indexLoaded = index.StartLoading(LoadIndexAsync, _stopping.Token);
         store.EvictToLimit();
@@ -71,7 +69,7 @@ public sealed partial class EngineStartup(
     private async Task LoadIndexAsync(CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await database.OpenAsync(cancellationToken);
         await index.LoadAsync(db, cancellationToken);
         LogIndexLoaded(index.Count, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
-using AptP2P.Data;
 using AptP2P.Data.Cache;
 using AptP2P.Engine.Configuration;
-using Microsoft.EntityFrameworkCore;
+using AptP2P.Engine.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace AptP2P.Engine.Cache;
@@ -23,7 +22,7 @@ public sealed record ReconcileReport(int Kept, int Vanished, int Resized, int Ch
 /// </summary>
 public sealed partial class CacheReconciler(
     DataDirectory directory,
-    IDbContextFactory<AptDb> dbFactory,
+    NodeDatabase database,
     ContentStore store,
     UrlRecords urls,
     ILogger<CacheReconciler> logger)
@@ -33,8 +32,8 @@ public sealed partial class CacheReconciler(
         directory.EnsureCreated();
         var partials = RemovePartials();
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.CachedFiles.AsNoTracking().ToListAsync(cancellationToken);
+        await using var db = await database.OpenAsync(cancellationToken);
+        var rows = await db.ListAsync(CacheRows.SelectCachedFiles, CacheRows.ReadCachedFile, cancellationToken);
         var known = new HashSet<string>(StringComparer.Ordinal);
         var gone = new List<string>();
         var hashed = new HashSet<ContentHash>();
@@ -79,14 +78,13 @@ public sealed partial class CacheReconciler(
 
         if (gone.Count > 0)
         {
-            foreach (var chunk in gone.Chunk(500))
-            {
-                await db.CachedFiles.Where(f => chunk.Contains(f.Sha256)).ExecuteDeleteAsync(cancellationToken);
-                await db.UrlRecords.Where(r => chunk.Contains(r.Sha256)).ExecuteDeleteAsync(cancellationToken);
-            }
+            await db.BeginTransactionAsync(cancellationToken);
+            foreach (var sha in gone)
+                await CacheRows.ForgetAsync(db, sha, cancellationToken);
+            await db.CommitAsync(cancellationToken);
         }
 
-        foreach (var record in await db.UrlRecords.AsNoTracking().ToListAsync(cancellationToken))
+        await foreach (var record in db.StreamAsync(CacheRows.SelectUrlRecords, CacheRows.ReadUrlRecord, cancellationToken))
             urls.Load(record);
 
         var report = new ReconcileReport(kept, vanished, resized, changed, adopted, discarded, partials) { Hashed = hashed };
@@ -106,9 +104,10 @@ public sealed partial class CacheReconciler(
     }
 
     /// <summary>Files on disk without a row: kept only when their content hashes to their name (a lost database, say).</summary>
-    private async Task<(int Adopted, int Discarded)> AdoptStrangersAsync(AptDb db, HashSet<string> known, HashSet<ContentHash> hashed, CancellationToken cancellationToken)
+    private async Task<(int Adopted, int Discarded)> AdoptStrangersAsync(DbSession db, HashSet<string> known, HashSet<ContentHash> hashed, CancellationToken cancellationToken)
     {
         int adopted = 0, discarded = 0;
+        var rows = new List<CachedFile>();
         foreach (var file in Directory.EnumerateFiles(directory.Cache, "*", SearchOption.AllDirectories))
         {
             var name = Path.GetFileName(file);
@@ -118,7 +117,7 @@ public sealed partial class CacheReconciler(
             {
                 var now = DateTimeOffset.UtcNow;
                 var row = new CachedFile { Sha256 = name, Size = new FileInfo(file).Length, StoredAt = now, LastAccessAt = now, Verified = false };
-                db.CachedFiles.Add(row);
+                rows.Add(row);
                 store.Load(row);
                 hashed.Add(hash);
                 adopted++;
@@ -129,8 +128,13 @@ public sealed partial class CacheReconciler(
                 discarded++;
             }
         }
-        if (adopted > 0)
-            await db.SaveChangesAsync(cancellationToken);
+        if (rows.Count > 0)
+        {
+            await db.BeginTransactionAsync(cancellationToken);
+            foreach (var row in rows)
+                await CacheRows.StoreAsync(db, row, cancellationToken);
+            await db.CommitAsync(cancellationToken);
+        }
         return (adopted, discarded);
     }
 

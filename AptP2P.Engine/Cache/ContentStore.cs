@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using AptP2P.Data.Cache;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Persistence;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -104,12 +103,7 @@ public sealed partial class ContentStore(
         Interlocked.Add(ref _totalSize, size);
 
         var row = new CachedFile { Sha256 = hash.ToString(), Size = size, StoredAt = now, LastAccessAt = now, Verified = verified };
-        writer.Enqueue("store cached file", async (db, ct) =>
-        {
-            await db.CachedFiles.Where(f => f.Sha256 == row.Sha256).ExecuteDeleteAsync(ct);
-            db.CachedFiles.Add(row);
-            await db.SaveChangesAsync(ct);
-        });
+        writer.Enqueue("store cached file", (db, ct) => CacheRows.StoreAsync(db, row, ct));
 
         EvictToLimit();
         return entry;
@@ -139,7 +133,7 @@ public sealed partial class ContentStore(
         entry.MarkVerified();
         var sha = entry.Hash.ToString();
         writer.Enqueue("verified cached file", (db, ct) =>
-            db.CachedFiles.Where(f => f.Sha256 == sha).ExecuteUpdateAsync(s => s.SetProperty(f => f.Verified, true), ct));
+            db.ExecuteAsync("UPDATE \"CachedFiles\" SET \"Verified\" = 1 WHERE \"Sha256\" = @p0", ct, sha));
     }
 
     /// <summary>Removes a file unless someone is reading it.</summary>
@@ -196,8 +190,8 @@ public sealed partial class ContentStore(
         {
             foreach (var (sha, at, hits, uploaded) in updates)
             {
-                await db.CachedFiles.Where(f => f.Sha256 == sha)
-                    .ExecuteUpdateAsync(s => s.SetProperty(f => f.LastAccessAt, at).SetProperty(f => f.Hits, hits).SetProperty(f => f.UploadedBytes, uploaded), ct);
+                await db.ExecuteAsync("UPDATE \"CachedFiles\" SET \"LastAccessAt\" = @p1, \"Hits\" = @p2, \"UploadedBytes\" = @p3 WHERE \"Sha256\" = @p0",
+                    ct, sha, at, hits, uploaded);
             }
         });
     }
@@ -256,11 +250,7 @@ public sealed partial class ContentStore(
     private void ForgetRow(ContentHash hash)
     {
         var sha = hash.ToString();
-        writer.Enqueue("forget cached file", async (db, ct) =>
-        {
-            await db.CachedFiles.Where(f => f.Sha256 == sha).ExecuteDeleteAsync(ct);
-            await db.UrlRecords.Where(r => r.Sha256 == sha).ExecuteDeleteAsync(ct);
-        });
+        writer.Enqueue("forget cached file", (db, ct) => CacheRows.ForgetAsync(db, sha, ct));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cache file {Hash} vanished from disk; forgotten")]

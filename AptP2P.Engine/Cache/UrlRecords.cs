@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using AptP2P.Data.Cache;
 using AptP2P.Engine.Persistence;
-using Microsoft.EntityFrameworkCore;
 
 namespace AptP2P.Engine.Cache;
 
@@ -31,12 +30,7 @@ public sealed class UrlRecords(DatabaseWriter writer)
     {
         _records[urlKey] = info;
         var row = ToRow(urlKey, info);
-        writer.Enqueue("url record", async (db, ct) =>
-        {
-            await db.UrlRecords.Where(r => r.Url == row.Url).ExecuteDeleteAsync(ct);
-            db.UrlRecords.Add(row);
-            await db.SaveChangesAsync(ct);
-        });
+        writer.Enqueue("url record", (db, ct) => CacheRows.StoreAsync(db, row, ct));
     }
 
     internal void Load(UrlRecord row)

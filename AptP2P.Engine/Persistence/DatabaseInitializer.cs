@@ -1,21 +1,19 @@
 using AptP2P.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace AptP2P.Engine.Persistence;
 
-/// <summary>Creates or upgrades the database with the EF Core migrations before anything reads it.</summary>
-public sealed partial class DatabaseInitializer(IDbContextFactory<AptDb> dbFactory, ILogger<DatabaseInitializer> logger)
+/// <summary>Creates or upgrades the database (<see cref="DatabaseSchema"/>: EF Core's migrations as SQL) before anything reads it.</summary>
+public sealed partial class DatabaseInitializer(NodeDatabase database, ILogger<DatabaseInitializer> logger)
 {
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        await db.Database.MigrateAsync(cancellationToken);
+        await using var db = await database.OpenAsync(cancellationToken);
+        var applied = await DatabaseSchema.MigrateAsync(db.Connection, cancellationToken);
         // WAL lets readers run beside the writer; it is persistent in the file, but a database created by hand starts in 'delete'.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = 'wal';", cancellationToken);
-        if (pending.Count > 0)
-            LogMigrated(db.Database.GetDbConnection().DataSource, string.Join(", ", pending));
+        await db.ExecuteAsync("PRAGMA journal_mode = 'wal'", cancellationToken);
+        if (applied.Count > 0)
+            LogMigrated(database.Path, string.Join(", ", applied));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database {Path}: applied migrations {Migrations}")]

@@ -1,6 +1,4 @@
 using System.Threading.Channels;
-using AptP2P.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +8,7 @@ namespace AptP2P.Engine.Persistence;
 /// The one writer of the database. Hot paths hand it work and move on; it runs what has queued up in one transaction,
 /// so SQLite sees a few batches a second instead of a transaction per event (DESIGN.md, "Data kept").
 /// </summary>
-public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, TimeProvider time, ILogger<DatabaseWriter> logger) : BackgroundService
+public sealed partial class DatabaseWriter(NodeDatabase database, TimeProvider time, ILogger<DatabaseWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 512;
 
@@ -25,7 +23,7 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
     private TaskCompletionSource _waited = NewSignal();
 
     /// <summary>Queues a write; failures are logged, never thrown at the caller.</summary>
-    public void Enqueue(string description, Func<AptDb, CancellationToken, Task> work) =>
+    public void Enqueue(string description, Func<DbSession, CancellationToken, Task> work) =>
         Queue(new WorkItem(description, work, null), endGathering: false);
 
     /// <summary>
@@ -35,7 +33,7 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
     /// before the next write, so later work sees the memory that matches the database. A failure rolls the write back and
     /// faults the returned task; the caller logs it.
     /// </summary>
-    public Task CommitAloneAsync(string description, Func<AptDb, CancellationToken, Task<Action?>> work)
+    public Task CommitAloneAsync(string description, Func<DbSession, CancellationToken, Task<Action?>> work)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Action? committed = null;
@@ -45,7 +43,7 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
     }
 
     /// <summary>Queues a write and waits until it is committed.</summary>
-    public Task WriteAsync(string description, Func<AptDb, CancellationToken, Task> work, CancellationToken cancellationToken)
+    public Task WriteAsync(string description, Func<DbSession, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Queue(new WorkItem(description, work, done), endGathering: true); // done completes with the write, or with its failure
@@ -143,11 +141,11 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
     {
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var db = await database.OpenAsync(cancellationToken);
+            await db.BeginTransactionAsync(cancellationToken);
             foreach (var item in batch)
                 await item.Work(db, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await db.CommitAsync(cancellationToken);
         }
         catch (Exception ex) when (batch.Count > 1 && ex is not OperationCanceledException)
         {
@@ -183,7 +181,7 @@ public sealed partial class DatabaseWriter(IDbContextFactory<AptDb> dbFactory, T
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed record WorkItem(string Description, Func<AptDb, CancellationToken, Task> Work, TaskCompletionSource? Done)
+    private sealed record WorkItem(string Description, Func<DbSession, CancellationToken, Task> Work, TaskCompletionSource? Done)
     {
         /// <summary>Commits in a transaction of its own (<see cref="CommitAloneAsync"/>).</summary>
         public bool Alone { get; init; }

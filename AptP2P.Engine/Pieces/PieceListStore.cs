@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using AptP2P.Data;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Persistence;
-using Microsoft.EntityFrameworkCore;
 
 namespace AptP2P.Engine.Pieces;
 
@@ -10,7 +8,7 @@ namespace AptP2P.Engine.Pieces;
 /// The piece lists of the files we hold: computed once from the stored file, kept in the database (so re-announcing a large
 /// cache never re-reads it) and the most recently used ones in memory.
 /// </summary>
-public sealed class PieceListStore(ContentStore store, IDbContextFactory<AptDb> dbFactory, DatabaseWriter writer)
+public sealed class PieceListStore(ContentStore store, NodeDatabase database, DatabaseWriter writer)
 {
     private const int MemoryCapacity = 2048;
     private readonly ConcurrentDictionary<ContentHash, byte[]> _recent = new();
@@ -24,9 +22,10 @@ public sealed class PieceListStore(ContentStore store, IDbContextFactory<AptDb> 
             return known;
 
         var sha = hash.ToString();
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        await using (var db = await database.OpenAsync(cancellationToken))
         {
-            var stored = await db.CachedFiles.AsNoTracking().Where(f => f.Sha256 == sha).Select(f => f.PieceList).FirstOrDefaultAsync(cancellationToken);
+            var stored = await db.FirstOrAsync("SELECT \"PieceList\" FROM \"CachedFiles\" WHERE \"Sha256\" = @p0",
+                r => r.IsDBNull(0) ? null : (byte[])r.GetValue(0), null, cancellationToken, sha);
             if (stored is not null)
                 return Remember(hash, stored);
         }
@@ -45,8 +44,8 @@ public sealed class PieceListStore(ContentStore store, IDbContextFactory<AptDb> 
     {
         var encoded = pieces.Encode();
         var sha = hash.ToString();
-        writer.Enqueue("piece list", (db, ct) => db.CachedFiles.Where(f => f.Sha256 == sha)
-            .ExecuteUpdateAsync(s => s.SetProperty(f => f.PieceList, encoded), ct));
+        writer.Enqueue("piece list", (db, ct) =>
+            db.ExecuteAsync("UPDATE \"CachedFiles\" SET \"PieceList\" = @p1 WHERE \"Sha256\" = @p0", ct, sha, encoded));
         return Remember(hash, encoded);
     }
 

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using AptP2P.Data;
 using AptP2P.Engine.Apt;
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
 using AptP2P.Engine.Peers;
-using Microsoft.EntityFrameworkCore;
+using AptP2P.Engine.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace AptP2P.Engine.Recovery;
@@ -30,7 +29,7 @@ public sealed partial class CrashRecovery(
     ContentStore store,
     UrlRecords urls,
     Announcer announcer,
-    IDbContextFactory<AptDb> dbFactory,
+    NodeDatabase database,
     ILogger<CrashRecovery> logger)
 {
     public async Task<RecoveryReport> RecoverAsync(ReconcileReport reconciled, CancellationToken cancellationToken)
@@ -60,9 +59,10 @@ public sealed partial class CrashRecovery(
     /// </summary>
     private async Task<List<IndexFile>> RecordedIndexFilesAsync(bool releases, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var ingestedAt = (await db.IndexSources.AsNoTracking().Select(s => new { s.Mirror, s.Path, s.IngestedAt }).ToListAsync(cancellationToken))
-            .ToDictionary(s => s.Mirror + "/" + s.Path, s => s.IngestedAt, StringComparer.Ordinal);
+        await using var db = await database.OpenAsync(cancellationToken);
+        var ingestedAt = (await db.ListAsync("SELECT \"Mirror\", \"Path\", \"IngestedAt\" FROM \"IndexSources\"",
+                r => (Key: r.GetString(0) + "/" + r.GetString(1), At: r.GetDateTimeOffset(2)), cancellationToken))
+            .ToDictionary(s => s.Key, s => s.At, StringComparer.Ordinal);
         var found = new List<IndexFile>();
         foreach (var (key, record) in urls.All)
         {
@@ -151,7 +151,7 @@ public sealed partial class CrashRecovery(
             return 0;
         var restored = 0;
         Dictionary<ContentHash, List<string>> listing;
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        await using (var db = await database.OpenAsync(cancellationToken))
             listing = await HashIndex.UrlsListingAsync(db, missing.Keys.ToHashSet(), cancellationToken);
         foreach (var (hash, keys) in listing)
         {

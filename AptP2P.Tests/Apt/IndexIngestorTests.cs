@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text;
-using AptP2P.Data;
 using AptP2P.Engine;
 using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Cache;
+using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Testing.Nodes;
+using AptP2P.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 
 namespace AptP2P.Tests.Apt;
@@ -30,7 +31,7 @@ public sealed class IndexIngestorTests
 
         var packages = new MirrorUrl("mirror.example", 80, "debian/dists/stable/main/binary-amd64/Packages.xz");
         Assert.Equal(ContentHash.Parse(b), node.Get<HashIndex>().Find(packages)?.Hash);
-        await using var db = await node.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        await using var db = TestDatabase.Open(node.Get<DataDirectory>());
         var stored = await db.HashEntries.Where(e => e.Path == packages.Path).Select(e => e.Sha256).ToListAsync(Ct);
         Assert.Equal([b], stored);
         Assert.Equal(1, await db.IndexSources.CountAsync(Ct));
@@ -71,7 +72,7 @@ public sealed class IndexIngestorTests
         Assert.Equal(ContentHash.Parse(common), index.Find(Pool("c/common/common_1_all.deb"))?.Hash);
         Assert.True(index.Lists(ContentHash.Parse(common), 1000));
         Assert.Equal(ContentHash.Parse(fresh), index.Find(Pool("f/fresh/fresh_1_all.deb"))?.Hash);
-        await using var db = await node.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        await using var db = TestDatabase.Open(node.Get<DataDirectory>());
         Assert.Empty(await db.HashEntries.Where(e => e.Sha256 == old).ToListAsync(Ct));
         Assert.Single(await db.HashEntries.Where(e => e.Sha256 == common).ToListAsync(Ct));
         Assert.Single(node.Logs.Matching("no longer lists 1 files of its previous version"));
@@ -92,7 +93,7 @@ public sealed class IndexIngestorTests
         }
 
         Assert.True(counts.Max() <= 200 * 1.2, $"files known per cycle: {string.Join(", ", counts)}");
-        await using var db = await node.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        await using var db = TestDatabase.Open(node.Get<DataDirectory>());
         Assert.Equal(200, await db.HashEntries.CountAsync(Ct));
     }
 

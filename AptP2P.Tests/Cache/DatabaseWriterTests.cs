@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
-using AptP2P.Data;
 using AptP2P.Engine.Cache;
+using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Persistence;
 using AptP2P.Tests.Dashboard;
+using AptP2P.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -32,7 +33,7 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
     public async Task Write_behind_work_waits_for_company_until_the_gather_delay_has_passed()
     {
         var clock = new WatchedClock(_services.Time);
-        using var writer = new DatabaseWriter(_services.Get<IDbContextFactory<AptDb>>(), clock, NullLogger<DatabaseWriter>.Instance);
+        using var writer = new DatabaseWriter(_services.Get<NodeDatabase>(), clock, NullLogger<DatabaseWriter>.Instance);
         await writer.StartAsync(Ct);
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var gathering = clock.TimerArmedFor(DatabaseWriter.GatherDelay);
@@ -56,20 +57,12 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
     [Fact]
     public async Task A_waited_write_takes_the_gathered_ones_along_at_once()
     {
-        Writer.Enqueue("gathered", (db, _) =>
-        {
-            db.UrlRecords.Add(Record("mirror/gathered"));
-            return db.SaveChangesAsync(Ct);
-        });
+        Writer.Enqueue("gathered", (db, _) => CacheRows.StoreAsync(db, Record("mirror/gathered"), CancellationToken.None));
 
         // No time passes on the fake clock: only the waiting caller can have ended the gathering.
-        await Writer.WriteAsync("waited", (db, _) =>
-        {
-            db.UrlRecords.Add(Record("mirror/waited"));
-            return db.SaveChangesAsync(Ct);
-        }, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await Writer.WriteAsync("waited", (db, _) => CacheRows.StoreAsync(db, Record("mirror/waited"), CancellationToken.None), Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        await using var db = TestDatabase.Open(_services.Get<DataDirectory>());
         Assert.Equal(["mirror/gathered", "mirror/waited"], await db.UrlRecords.Select(r => r.Url).OrderBy(u => u).ToListAsync(Ct));
     }
 
@@ -77,37 +70,32 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
     public async Task Work_that_commits_alone_such_as_an_index_ingest_runs_without_the_gather_delay()
     {
         // No time passes on the fake clock: only the alone write can have ended the gathering.
-        await Writer.CommitAloneAsync("ingest", (db, _) =>
+        await Writer.CommitAloneAsync("ingest", async (db, _) =>
         {
-            db.UrlRecords.Add(Record("mirror/alone"));
-            return SaveAsync(db, null);
+            await CacheRows.StoreAsync(db, Record("mirror/alone"), CancellationToken.None);
+            return null;
         }).WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        await using var db = TestDatabase.Open(_services.Get<DataDirectory>());
         Assert.True(await db.UrlRecords.AnyAsync(r => r.Url == "mirror/alone", Ct));
     }
 
     [Fact]
     public async Task A_failed_alone_write_rolls_back_alone_and_skips_its_step_after_commit()
     {
-        Writer.Enqueue("gathered before", (db, _) =>
-        {
-            db.UrlRecords.Add(Record("mirror/before"));
-            return db.SaveChangesAsync(CancellationToken.None);
-        });
+        Writer.Enqueue("gathered before", (db, _) => CacheRows.StoreAsync(db, Record("mirror/before"), CancellationToken.None));
         var stepped = false;
 
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Writer.CommitAloneAsync("broken ingest", async (db, _) =>
         {
-            db.UrlRecords.Add(Record("mirror/half-written"));
-            await db.SaveChangesAsync(CancellationToken.None);
+            await CacheRows.StoreAsync(db, Record("mirror/half-written"), CancellationToken.None);
             throw new InvalidOperationException("broken on purpose");
         }).WaitAsync(TimeSpan.FromSeconds(30), Ct));
-        await Writer.CommitAloneAsync("next ingest", (db, _) => SaveAsync(db, () => stepped = true)).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await Writer.CommitAloneAsync("next ingest", (_, _) => Task.FromResult<Action?>(() => stepped = true)).WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         Assert.Equal("broken on purpose", failure.Message);
         Assert.True(stepped, "the step after a successful commit did not run");
-        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        await using var db = TestDatabase.Open(_services.Get<DataDirectory>());
         Assert.Equal(["mirror/before"], await db.UrlRecords.Select(r => r.Url).ToListAsync(Ct));
     }
 
@@ -131,24 +119,14 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
         Assert.Equal(["first written", "first committed", "second written"], order);
     }
 
-    private static async Task<Action?> SaveAsync(AptDb db, Action? then)
-    {
-        await db.SaveChangesAsync(CancellationToken.None);
-        return then;
-    }
-
     [Fact]
     public async Task Stopping_commits_what_is_still_gathering()
     {
-        Writer.Enqueue("gathered", (db, _) =>
-        {
-            db.UrlRecords.Add(Record("mirror/at-stop"));
-            return db.SaveChangesAsync(CancellationToken.None);
-        });
+        Writer.Enqueue("gathered", (db, _) => CacheRows.StoreAsync(db, Record("mirror/at-stop"), CancellationToken.None));
 
         await Writer.StopAsync(Ct);
 
-        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        await using var db = TestDatabase.Open(_services.Get<DataDirectory>());
         Assert.True(await db.UrlRecords.AnyAsync(r => r.Url == "mirror/at-stop", Ct));
     }
 
@@ -158,21 +136,16 @@ public sealed class DatabaseWriterTests : IAsyncLifetime
         await Writer.StopAsync(Ct);
 
         // What another service saves during its own stop, after the host stopped the writer (a routing table, a last record).
-        await Writer.WriteAsync("late, waited", (db, _) =>
-        {
-            db.UrlRecords.Add(Record("mirror/late-waited"));
-            return db.SaveChangesAsync(CancellationToken.None);
-        }, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await Writer.WriteAsync("late, waited", (db, _) => CacheRows.StoreAsync(db, Record("mirror/late-waited"), CancellationToken.None), Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         var enqueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Writer.Enqueue("late, behind", async (db, _) =>
         {
-            db.UrlRecords.Add(Record("mirror/late-behind"));
-            await db.SaveChangesAsync(CancellationToken.None);
+            await CacheRows.StoreAsync(db, Record("mirror/late-behind"), CancellationToken.None);
             enqueued.TrySetResult();
         });
         await enqueued.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        await using var db = await _services.Get<IDbContextFactory<AptDb>>().CreateDbContextAsync(Ct);
+        await using var db = TestDatabase.Open(_services.Get<DataDirectory>());
         Assert.Equal(["mirror/late-behind", "mirror/late-waited"], await db.UrlRecords.Select(r => r.Url).OrderBy(u => u).ToListAsync(Ct));
     }
 

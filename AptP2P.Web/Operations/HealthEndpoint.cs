@@ -1,7 +1,5 @@
-using AptP2P.Data;
 using AptP2P.Engine.Configuration;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 
 namespace AptP2P.Web.Operations;
 
@@ -18,9 +16,9 @@ public static class HealthEndpoint
     }
 
     internal static async Task<IResult> CheckAsync(
-        IHostApplicationLifetime lifetime, IDbContextFactory<AptDb> dbFactory, DataDirectory directory, CancellationToken cancellationToken)
+        IHostApplicationLifetime lifetime, DataDirectory directory, CancellationToken cancellationToken)
     {
-        var reason = HostReason(lifetime) ?? await DatabaseReasonAsync(dbFactory, cancellationToken) ?? CacheReason(directory);
+        var reason = HostReason(lifetime) ?? await DatabaseReasonAsync(directory, cancellationToken) ?? CacheReason(directory);
         return reason is null
             ? Results.Text("ok\n", "text/plain; charset=utf-8")
             : Results.Text($"unhealthy: {reason}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -36,14 +34,11 @@ public static class HealthEndpoint
     /// (WAL), so a query through them passes while the file under them was overwritten, truncated or removed. Not created
     /// here when missing (read-write, not create).
     /// </summary>
-    private static async Task<string?> DatabaseReasonAsync(IDbContextFactory<AptDb> dbFactory, CancellationToken cancellationToken)
+    private static async Task<string?> DatabaseReasonAsync(DataDirectory directory, CancellationToken cancellationToken)
     {
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var builder = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false };
-            if (builder.Mode == SqliteOpenMode.ReadWriteCreate)
-                builder.Mode = SqliteOpenMode.ReadWrite;
+            var builder = new SqliteConnectionStringBuilder { DataSource = directory.Database, Pooling = false, Mode = SqliteOpenMode.ReadWrite };
             await using var connection = new SqliteConnection(builder.ToString());
             await connection.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();

@@ -2,11 +2,10 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using AptP2P.Data;
 using AptP2P.Engine.Apt.Trust;
 using AptP2P.Engine.Configuration;
 using AptP2P.Engine.Mirrors;
-using Microsoft.EntityFrameworkCore;
+using AptP2P.Engine.Persistence;
 using Microsoft.Extensions.Options;
 
 namespace AptP2P.Engine.Apt.Index;
@@ -184,11 +183,13 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     }
 
     /// <summary>The URL keys (<c>host[:port]/path</c>) the index lists for each of <paramref name="hashes"/>, read from the database.</summary>
-    internal static async Task<Dictionary<ContentHash, List<string>>> UrlsListingAsync(AptDb db, IReadOnlySet<ContentHash> hashes, CancellationToken cancellationToken)
+    internal static async Task<Dictionary<ContentHash, List<string>>> UrlsListingAsync(DbSession db, IReadOnlySet<ContentHash> hashes, CancellationToken cancellationToken)
     {
         var found = new Dictionary<ContentHash, List<string>>();
         // One pass over the table (rarely needed: crash recovery), rather than a query per hash.
-        await foreach (var row in db.HashEntries.AsNoTracking().Select(e => new { e.Mirror, e.Path, e.Sha256 }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        var rows = db.StreamAsync("SELECT \"Mirror\", \"Path\", \"Sha256\" FROM \"HashEntries\"",
+            r => (Mirror: r.GetString(0), Path: r.GetString(1), Sha256: r.GetString(2)), cancellationToken);
+        await foreach (var row in rows)
         {
             if (!ContentHash.TryParse(row.Sha256, out var hash) || !hashes.Contains(hash))
                 continue;
@@ -332,12 +333,12 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     internal Task WhenLoaded => _loaded;
 
     /// <summary>Fills memory from the database at start.</summary>
-    internal async Task LoadAsync(AptDb db, CancellationToken cancellationToken)
+    internal async Task LoadAsync(DbSession db, CancellationToken cancellationToken)
     {
         // The rows of a Release source are what its latest ingested Release listed: its variants are rebuilt from them.
         var releaseSources = new Dictionary<long, (string Mirror, ReleaseVariants Variants)>();
         var trustOf = new Dictionary<long, ArchiveTrust>();
-        foreach (var source in await db.IndexSources.AsNoTracking().ToListAsync(cancellationToken))
+        foreach (var source in await db.ListAsync(IndexRows.SelectSources, IndexRows.ReadSource, cancellationToken))
         {
             MarkIngested(source.Mirror, source.Path, source.ContentSha256);
             // Rows of versions before signatures were checked count as verified, as their files were treated then.
@@ -349,7 +350,9 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
                 MarkArchive(source.Mirror, source.Path, trust, source.ValidUntil);
             }
         }
-        await foreach (var row in db.HashEntries.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.Mirror, e.Path, e.Sha256, e.Size, e.SourceId }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        var rows = db.StreamAsync("SELECT \"Mirror\", \"Path\", \"Sha256\", \"Size\", \"SourceId\" FROM \"HashEntries\" ORDER BY \"Id\"",
+            r => (Mirror: r.GetString(0), Path: r.GetString(1), Sha256: r.GetString(2), Size: r.GetInt64(3), SourceId: r.GetInt64(4)), cancellationToken);
+        await foreach (var row in rows)
         {
             if (!ContentHash.TryParse(row.Sha256, out var hash))
                 continue;

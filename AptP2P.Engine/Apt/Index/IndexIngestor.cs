@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Diagnostics;
-using AptP2P.Data;
 using AptP2P.Data.Index;
 using AptP2P.Engine.Apt.Parsing;
 using AptP2P.Engine.Apt.Trust;
@@ -9,8 +7,7 @@ using AptP2P.Engine.Cache;
 using AptP2P.Engine.Memory;
 using AptP2P.Engine.Mirrors;
 using AptP2P.Engine.Persistence;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace AptP2P.Engine.Apt.Index;
@@ -154,10 +151,11 @@ public sealed partial class IndexIngestor(
     }
 
     /// <returns>What the memory learns once the transaction has committed: before that, a crash would leave it ahead of the database.</returns>
-    private async Task<Action?> IngestIntoAsync(AptDb db, string authority, string canonical, MetadataFileInfo info, ContentHash content, SignatureCheck? signature, CancellationToken cancellationToken)
+    private async Task<Action?> IngestIntoAsync(DbSession db, string authority, string canonical, MetadataFileInfo info, ContentHash content, SignatureCheck? signature, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Ingest runs inside the writer's transaction.");
+        if (db.Transaction is null)
+            throw new InvalidOperationException("Ingest runs inside the writer's transaction.");
         // A Release's trust is its signature's; a Packages/Sources index inherits the trust of the Release that lists this
         // very content (an index the Release does not list, or lists with other content, is as good as unsigned).
         var trust = signature?.Trust ?? InheritedTrust(authority, canonical, content);
@@ -179,7 +177,7 @@ public sealed partial class IndexIngestor(
         await using Stream raw = signature?.SignedText is { } signed ? new MemoryStream(signed, writable: false) : new FileStream(lease.Handle, FileAccess.Read, 1);
         using var read = MetadataReader.Read(info, raw, cancellationToken);
 
-        var source = await db.IndexSources.FirstOrDefaultAsync(s => s.Mirror == authority && s.Path == info.SourcePath, cancellationToken);
+        var source = await IndexRows.FindSourceAsync(db, authority, info.SourcePath, cancellationToken);
         var date = read.Release?.Date;
         var expires = read.Release?.ValidUntil;
         if (source is not null && source.Date is { } known && date is { } incoming && incoming < known)
@@ -201,12 +199,11 @@ public sealed partial class IndexIngestor(
         if (source is null)
         {
             source = new IndexSource { Mirror = authority, Path = info.SourcePath, Kind = info.Kind.ToString(), ContentSha256 = content.ToString() };
-            db.IndexSources.Add(source);
         }
         else
         {
-            previous = await db.HashEntries.Where(e => e.SourceId == source.Id).Select(e => e.Path).ToListAsync(cancellationToken);
-            await db.HashEntries.Where(e => e.SourceId == source.Id).ExecuteDeleteAsync(cancellationToken);
+            previous = await db.ListAsync("SELECT \"Path\" FROM \"HashEntries\" WHERE \"SourceId\" = @p0", r => r.GetString(0), cancellationToken, source.Id);
+            await db.ExecuteAsync("DELETE FROM \"HashEntries\" WHERE \"SourceId\" = @p0", cancellationToken, source.Id);
         }
         source.ContentSha256 = content.ToString();
         source.Date = date;
@@ -215,7 +212,7 @@ public sealed partial class IndexIngestor(
         source.Trust = trust.ToWord();
         source.SigningKey = signature?.Fingerprint;
         source.TrustReason = trust == ArchiveTrust.Verified ? null : reason;
-        await db.SaveChangesAsync(cancellationToken);
+        await IndexRows.SaveSourceAsync(db, source, cancellationToken);
 
         var count = 0;
         var variants = info.Kind == MetadataKind.Release && trust != ArchiveTrust.Bad ? new ReleaseVariants() : null;
@@ -223,12 +220,12 @@ public sealed partial class IndexIngestor(
         if (trust != ArchiveTrust.Bad)
         {
             // Synchronous on purpose: Microsoft.Data.Sqlite's async calls run synchronously anyway, and this is the writer's own thread.
-            count = InsertEntries(db, transaction, authority, source.Id, read.Entries, variants, trust, listed, cancellationToken);
+            count = InsertEntries(db, authority, source.Id, read.Entries, variants, trust, listed, cancellationToken);
             if (read.Stats.Failed)
                 LogIncomplete(authority, canonical, read.Stats.Error ?? "unknown error", count);
         }
         source.EntryCount = count;
-        await db.SaveChangesAsync(cancellationToken);
+        await IndexRows.SaveSourceAsync(db, source, cancellationToken);
         var superseded = await SupersededAsync(db, authority, previous, listed, cancellationToken);
         var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return () =>
@@ -259,7 +256,7 @@ public sealed partial class IndexIngestor(
     /// word; the others are forgotten.
     /// </summary>
     private static async Task<(List<string> Gone, List<(string Path, ContentHash Hash, long Size, ArchiveTrust Trust)> StillListed)> SupersededAsync(
-        AptDb db, string authority, List<string> previous, HashSet<string>? listed, CancellationToken cancellationToken)
+        DbSession db, string authority, List<string> previous, HashSet<string>? listed, CancellationToken cancellationToken)
     {
         var dropped = previous.Where(p => listed is null || !listed.Contains(p)).Distinct(StringComparer.Ordinal).ToList();
         var still = new List<(string, ContentHash, long, ArchiveTrust)>();
@@ -269,15 +266,19 @@ public sealed partial class IndexIngestor(
         var trustOf = new Dictionary<long, ArchiveTrust>();
         foreach (var chunk in dropped.Chunk(PathsPerQuery))
         {
-            var rows = await db.HashEntries.AsNoTracking().Where(e => e.Mirror == authority && chunk.Contains(e.Path))
-                .Select(e => new { e.Path, e.Sha256, e.Size, e.SourceId }).ToListAsync(cancellationToken);
+            var paths = string.Join(", ", chunk.Select((_, i) => "@p" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var rows = await db.ListAsync(
+                $"SELECT \"Path\", \"Sha256\", \"Size\", \"SourceId\" FROM \"HashEntries\" WHERE \"Mirror\" = @p0 AND \"Path\" IN ({paths})",
+                r => (Path: r.GetString(0), Sha256: r.GetString(1), Size: r.GetInt64(2), SourceId: r.GetInt64(3)),
+                cancellationToken, [authority, .. chunk]);
             foreach (var row in rows)
             {
                 if (!ContentHash.TryParse(row.Sha256, out var hash) || !kept.Add(row.Path))
                     continue;
                 if (!trustOf.TryGetValue(row.SourceId, out var trust))
                 {
-                    var word = await db.IndexSources.AsNoTracking().Where(s => s.Id == row.SourceId).Select(s => s.Trust).FirstOrDefaultAsync(cancellationToken);
+                    var word = await db.FirstOrAsync("SELECT \"Trust\" FROM \"IndexSources\" WHERE \"Id\" = @p0",
+                        r => r.IsDBNull(0) ? null : r.GetString(0), null, cancellationToken, row.SourceId);
                     trustOf[row.SourceId] = trust = ArchiveTrustWords.Parse(word) ?? ArchiveTrust.Verified;
                 }
                 still.Add((row.Path, hash, row.Size, trust));
@@ -298,11 +299,10 @@ public sealed partial class IndexIngestor(
 
     /// <param name="variants">For a Release: gathers the hashes it lists for the compressions of each index.</param>
     /// <param name="listed">Gathers every path written (to tell what the previous version listed and this one does not).</param>
-    private int InsertEntries(AptDb db, IDbContextTransaction transaction, string authority, long sourceId, IEnumerable<IndexedFile> entries,
+    private int InsertEntries(DbSession db, string authority, long sourceId, IEnumerable<IndexedFile> entries,
         ReleaseVariants? variants, ArchiveTrust trust, HashSet<string>? listed, CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        using var full = CreateInsert(connection, transaction, RowsPerStatement, authority, sourceId);
+        using var full = CreateInsert(db, RowsPerStatement, authority, sourceId);
         var batch = new List<(IndexedFile Entry, ContentHash Hash)>(RowsPerStatement);
         var count = 0;
         var registerAliases = variants is not null;
@@ -320,12 +320,12 @@ public sealed partial class IndexIngestor(
         }
         if (batch.Count > 0)
         {
-            using var rest = CreateInsert(connection, transaction, batch.Count, authority, sourceId);
+            using var rest = CreateInsert(db, batch.Count, authority, sourceId);
             count += Flush(rest, batch);
         }
         return count;
 
-        int Flush(DbCommand command, List<(IndexedFile Entry, ContentHash Hash)> rows)
+        int Flush(SqliteCommand command, List<(IndexedFile Entry, ContentHash Hash)> rows)
         {
             for (var i = 0; i < rows.Count; i++)
             {
@@ -346,31 +346,22 @@ public sealed partial class IndexIngestor(
         }
     }
 
-    private static DbCommand CreateInsert(DbConnection connection, IDbContextTransaction transaction, int rows, string authority, long sourceId)
+    private static SqliteCommand CreateInsert(DbSession db, int rows, string authority, long sourceId)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction.GetDbTransaction();
+        var command = db.Command("");
         var text = new System.Text.StringBuilder("INSERT INTO HashEntries (Mirror, Path, Sha256, Size, SourceId) VALUES ");
-        AddParameter(command, "$m", authority);
-        AddParameter(command, "$s", sourceId);
+        command.Parameters.AddWithValue("$m", authority);
+        command.Parameters.AddWithValue("$s", sourceId);
         for (var i = 0; i < rows; i++)
         {
             text.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"($m, $p{i}, $h{i}, $z{i}, $s)");
-            AddParameter(command, $"$p{i}", "");
-            AddParameter(command, $"$h{i}", "");
-            AddParameter(command, $"$z{i}", 0L);
+            command.Parameters.AddWithValue($"$p{i}", "");
+            command.Parameters.AddWithValue($"$h{i}", "");
+            command.Parameters.AddWithValue($"$z{i}", 0L);
         }
         command.CommandText = text.ToString();
         command.Prepare();
         return command;
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Mirror}/{Path} left the cache before it could be indexed (is the cache size limit too small?)")]

@@ -1,11 +1,7 @@
-using System.Data.Common;
 using System.Net;
-using AptP2P.Data;
-using AptP2P.Data.Dht;
 using AptP2P.Engine.Dht.Storage;
 using AptP2P.Engine.Persistence;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace AptP2P.Engine.Dht.Persistence;
 
@@ -25,63 +21,73 @@ public sealed record DhtSavedTable(System.Net.Sockets.AddressFamily Family, Node
 /// Reads the DHT's tables at start and writes them through the <see cref="DatabaseWriter"/> in batches: the routing table as
 /// a snapshot every few minutes, stored peers and items as the changes collected since the last flush.
 /// </summary>
-public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWriter writer, TimeProvider time)
+public sealed class DhtStateStore(NodeDatabase database, DatabaseWriter writer, TimeProvider time)
 {
     public async Task<DhtSavedState> LoadAsync(CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await database.OpenAsync(cancellationToken);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var selves = await db.DhtSelf.AsNoTracking().ToListAsync(cancellationToken);
-        var nodes = (await db.DhtRoutingEntries.AsNoTracking().ToListAsync(cancellationToken))
-            .Where(n => n.NodeId.Length == NodeId.Length && IPAddress.TryParse(n.Address, out _))
-            .Select(n => (new NodeContact(new NodeId(n.NodeId), new IPEndPoint(IPAddress.Parse(n.Address), n.Port)), DateTimeOffset.FromUnixTimeMilliseconds(n.LastSeenUnixMs)))
+        var selves = await db.ListAsync("SELECT \"Id\", \"NodeId\" FROM \"DhtSelf\"", r => (Row: r.GetInt32(0), Id: Bytes(r, 1)), cancellationToken);
+        var nodes = (await db.ListAsync("SELECT \"NodeId\", \"Address\", \"Port\", \"LastSeenUnixMs\" FROM \"DhtRoutingEntries\"",
+                r => (Id: Bytes(r, 0), Address: r.GetString(1), Port: r.GetInt32(2), LastSeen: r.GetInt64(3)), cancellationToken))
+            .Where(n => n.Id?.Length == NodeId.Length && IPAddress.TryParse(n.Address, out _) && n.Port is > 0 and <= 65535)
+            .Select(n => (new NodeContact(new NodeId(n.Id!), new IPEndPoint(IPAddress.Parse(n.Address), n.Port)), DateTimeOffset.FromUnixTimeMilliseconds(n.LastSeen)))
             .ToList();
-        var peers = (await db.DhtStoredPeers.AsNoTracking().Where(p => p.ExpiresAtUnixMs > now).ToListAsync(cancellationToken))
-            .Where(p => p.InfoHash.Length == NodeId.Length && IPAddress.TryParse(p.Address, out _))
-            .Select(p => new StoredPeer(new NodeId(p.InfoHash), new IPEndPoint(IPAddress.Parse(p.Address), p.Port), p.ExpiresAtUnixMs))
+        var peers = (await db.ListAsync("SELECT \"InfoHash\", \"Address\", \"Port\", \"ExpiresAtUnixMs\" FROM \"DhtStoredPeers\" WHERE \"ExpiresAtUnixMs\" > @p0",
+                r => (Key: Bytes(r, 0), Address: r.GetString(1), Port: r.GetInt32(2), Expires: r.GetInt64(3)), cancellationToken, now))
+            .Where(p => p.Key?.Length == NodeId.Length && IPAddress.TryParse(p.Address, out _) && p.Port is > 0 and <= 65535)
+            .Select(p => new StoredPeer(new NodeId(p.Key!), new IPEndPoint(IPAddress.Parse(p.Address), p.Port), p.Expires))
             .ToList();
-        var items = (await db.DhtStoredItems.AsNoTracking().Where(i => i.ExpiresAtUnixMs > now).ToListAsync(cancellationToken))
-            .Where(i => i.Target.Length == NodeId.Length)
-            .Select(i => new StoredItem(new NodeId(i.Target), i.Value, i.PublicKey, i.Salt ?? [], i.Seq, i.Signature, i.ExpiresAtUnixMs))
+        var items = (await db.ListAsync(
+                "SELECT \"Target\", \"Value\", \"PublicKey\", \"Salt\", \"Seq\", \"Signature\", \"ExpiresAtUnixMs\" FROM \"DhtStoredItems\" WHERE \"ExpiresAtUnixMs\" > @p0",
+                r => (Target: Bytes(r, 0), Value: Bytes(r, 1) ?? [], Key: Bytes(r, 2), Salt: Bytes(r, 3) ?? [], Seq: r.GetInt64(4), Signature: Bytes(r, 5), Expires: r.GetInt64(6)),
+                cancellationToken, now))
+            .Where(i => i.Target?.Length == NodeId.Length)
+            .Select(i => new StoredItem(new NodeId(i.Target!), i.Value, i.Key, i.Salt, i.Seq, i.Signature, i.Expires))
             .ToList();
         return new DhtSavedState(IdOf(selves, Ipv4Row), nodes, peers, items) { Id6 = IdOf(selves, Ipv6Row) };
     }
 
+    /// <summary>A BLOB column, or null (NULL, or a value of another type a damaged row may hold).</summary>
+    private static byte[]? Bytes(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : r.GetValue(column) as byte[];
+
     /// <summary>The <c>DhtSelf</c> row of each family's node.</summary>
     private const int Ipv4Row = 1, Ipv6Row = 2;
 
-    private static NodeId? IdOf(List<DhtSelf> selves, int row) =>
-        selves.FirstOrDefault(s => s.Id == row) is { NodeId.Length: NodeId.Length } self ? new NodeId(self.NodeId) : null;
+    private static NodeId? IdOf(List<(int Row, byte[]? Id)> selves, int row) =>
+        selves.FirstOrDefault(s => s.Row == row).Id is { Length: NodeId.Length } id ? new NodeId(id) : null;
 
     /// <summary>Queues the routing tables (and our ids) as one snapshot, replacing the previous one.</summary>
     public Task SaveRoutingTablesAsync(IReadOnlyList<DhtSavedTable> tables, CancellationToken cancellationToken)
     {
-        var rows = tables.SelectMany(t => t.Nodes).Select(n => new DhtRoutingEntry
-        {
-            NodeId = n.Contact.Id.ToArray(),
-            Address = n.Contact.EndPoint.Address.ToString(),
-            Port = n.Contact.EndPoint.Port,
-            LastSeenUnixMs = n.LastSeen.ToUnixTimeMilliseconds(),
-        }).ToList();
+        var rows = tables.SelectMany(t => t.Nodes)
+            .Select(n => (Id: n.Contact.Id.ToArray(), Address: n.Contact.EndPoint.Address.ToString(), n.Contact.EndPoint.Port, LastSeen: n.LastSeen.ToUnixTimeMilliseconds()))
+            .ToList();
         var selves = tables.Select(t => (Row: t.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? Ipv6Row : Ipv4Row, Id: t.Id.ToArray(), External: t.ExternalAddress?.ToString())).ToList();
         return writer.WriteAsync("DHT routing table", async (db, ct) =>
         {
-            await db.DhtRoutingEntries.ExecuteDeleteAsync(ct);
-            db.DhtRoutingEntries.AddRange(rows);
-            var existing = await db.DhtSelf.ToListAsync(ct);
-            foreach (var (row, id, external) in selves)
+            await db.ExecuteAsync("DELETE FROM \"DhtRoutingEntries\"", ct);
+            // One prepared command for every row (a full table is a few hundred); a node listed twice keeps its last sighting.
+            await using (var insert = db.Command(
+                "INSERT OR REPLACE INTO \"DhtRoutingEntries\" (\"NodeId\", \"Address\", \"Port\", \"LastSeenUnixMs\") VALUES (@p0, @p1, @p2, @p3)",
+                Array.Empty<byte>(), "", 0, 0L))
             {
-                if (existing.FirstOrDefault(s => s.Id == row) is { } self)
+                foreach (var (id, address, port, lastSeen) in rows)
                 {
-                    self.NodeId = id;
-                    self.ExternalAddress = external;
-                }
-                else
-                {
-                    db.DhtSelf.Add(new DhtSelf { Id = row, NodeId = id, ExternalAddress = external });
+                    insert.Parameters[0].Value = id;
+                    insert.Parameters[1].Value = address;
+                    insert.Parameters[2].Value = port;
+                    insert.Parameters[3].Value = lastSeen;
+                    await insert.ExecuteNonQueryAsync(ct);
                 }
             }
-            await db.SaveChangesAsync(ct);
+            foreach (var (row, id, external) in selves)
+            {
+                await db.ExecuteAsync(
+                    "INSERT INTO \"DhtSelf\" (\"Id\", \"NodeId\", \"ExternalAddress\") VALUES (@p0, @p1, @p2) "
+                    + "ON CONFLICT(\"Id\") DO UPDATE SET \"NodeId\" = excluded.\"NodeId\", \"ExternalAddress\" = excluded.\"ExternalAddress\"",
+                    ct, row, id, external);
+            }
         }, cancellationToken);
     }
 
@@ -101,14 +107,16 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
                 var target = change.Target.ToArray();
                 if (change.Item is not { } i)
                 {
-                    await db.DhtStoredItems.Where(r => r.Target == target).ExecuteDeleteAsync(ct);
+                    await db.ExecuteAsync("DELETE FROM DhtStoredItems WHERE Target = @p0", ct, target);
                     continue;
                 }
-                await db.Database.ExecuteSqlAsync(
-                    $"INSERT INTO DhtStoredItems (Target, Value, PublicKey, Salt, Seq, Signature, ExpiresAtUnixMs) VALUES ({target}, {i.Value}, {i.Key}, {i.Salt}, {i.Seq}, {i.Signature}, {i.ExpiresAtMs}) ON CONFLICT(Target) DO UPDATE SET Value = excluded.Value, PublicKey = excluded.PublicKey, Salt = excluded.Salt, Seq = excluded.Seq, Signature = excluded.Signature, ExpiresAtUnixMs = excluded.ExpiresAtUnixMs", ct);
+                await db.ExecuteAsync(
+                    "INSERT INTO DhtStoredItems (Target, Value, PublicKey, Salt, Seq, Signature, ExpiresAtUnixMs) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6) "
+                    + "ON CONFLICT(Target) DO UPDATE SET Value = excluded.Value, PublicKey = excluded.PublicKey, Salt = excluded.Salt, Seq = excluded.Seq, Signature = excluded.Signature, ExpiresAtUnixMs = excluded.ExpiresAtUnixMs",
+                    ct, target, i.Value, i.Key, i.Salt, i.Seq, i.Signature, i.ExpiresAtMs);
             }
-            await db.DhtStoredPeers.Where(p => p.ExpiresAtUnixMs <= now).ExecuteDeleteAsync(ct);
-            await db.DhtStoredItems.Where(i => i.ExpiresAtUnixMs <= now).ExecuteDeleteAsync(ct);
+            await db.ExecuteAsync("DELETE FROM DhtStoredPeers WHERE ExpiresAtUnixMs <= @p0", ct, now);
+            await db.ExecuteAsync("DELETE FROM DhtStoredItems WHERE ExpiresAtUnixMs <= @p0", ct, now);
         });
     }
 
@@ -116,25 +124,17 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
     /// Upserts the changed peers, after deleting the rows of the keys to replace whole. Two prepared commands reused for every
     /// row: a flood can make this batch as large as the store's whole bound, and a command built per row costs several times more.
     /// </summary>
-    private static async Task WritePeersAsync(AptDb db, List<StoredPeerChange> changes, CancellationToken cancellationToken)
+    private static async Task WritePeersAsync(DbSession db, List<StoredPeerChange> changes, CancellationToken cancellationToken)
     {
         if (changes.Count == 0)
             return;
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = db.Database.GetDbConnection();
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        await using var delete = connection.CreateCommand();
-        delete.Transaction = transaction;
-        delete.CommandText = "DELETE FROM DhtStoredPeers WHERE InfoHash = $key";
-        var deleteKey = AddParameter(delete, "$key");
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO DhtStoredPeers (InfoHash, Address, Port, ExpiresAtUnixMs) VALUES ($key, $address, $port, $expires) "
-            + "ON CONFLICT(InfoHash, Address, Port) DO UPDATE SET ExpiresAtUnixMs = excluded.ExpiresAtUnixMs";
-        var insertKey = AddParameter(insert, "$key");
-        var address = AddParameter(insert, "$address");
-        var port = AddParameter(insert, "$port");
-        var expires = AddParameter(insert, "$expires");
+        await using var delete = db.Command("DELETE FROM DhtStoredPeers WHERE InfoHash = @p0", Array.Empty<byte>());
+        var deleteKey = delete.Parameters[0];
+        await using var insert = db.Command(
+            "INSERT INTO DhtStoredPeers (InfoHash, Address, Port, ExpiresAtUnixMs) VALUES (@p0, @p1, @p2, @p3) "
+            + "ON CONFLICT(InfoHash, Address, Port) DO UPDATE SET ExpiresAtUnixMs = excluded.ExpiresAtUnixMs",
+            Array.Empty<byte>(), "", 0, 0L);
+        var (insertKey, address, port, expires) = (insert.Parameters[0], insert.Parameters[1], insert.Parameters[2], insert.Parameters[3]);
         foreach (var change in changes)
         {
             var key = change.Key.ToArray();
@@ -152,13 +152,5 @@ public sealed class DhtStateStore(IDbContextFactory<AptDb> dbFactory, DatabaseWr
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
         }
-    }
-
-    private static DbParameter AddParameter(DbCommand command, string name)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        command.Parameters.Add(parameter);
-        return parameter;
     }
 }
