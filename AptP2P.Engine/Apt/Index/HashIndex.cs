@@ -21,14 +21,12 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
 {
     private const string ByHashMarker = "/by-hash/SHA256/";
 
-    // The two large maps (one entry per file of every archive seen: 211,000 for bookworm with updates and security, two
-    // architectures and sources) are plain dictionaries of structs under one lock, keyed by a 64-bit hash of the URL key
-    // instead of the key itself: 64 bytes an entry instead of about 250 (a string, a node object). A false match of two
-    // paths needs a 64-bit collision under a seed chosen per process; paths are listed by the database (UrlsListingAsync).
+    // The large table (one row per file of every archive seen: 211,000 for bookworm with updates and security, two
+    // architectures and sources) is one FileTable under one lock, keyed by a 64-bit hash of the URL key instead of the key
+    // itself: about 58 bytes a path instead of about 250 (a string, a node object). A false match of two paths needs a
+    // 64-bit collision under a seed chosen per process; paths are listed by the database (UrlsListingAsync).
     private readonly Lock _lock = new();
-    private readonly Dictionary<ulong, Entry> _byUrl = [];
-    // Per file: its size, and the best trust of any archive listing it (a verified archive's word wins).
-    private readonly Dictionary<ContentHash, (long Size, ArchiveTrust Trust)> _listed = [];
+    private readonly FileTable _files = new();
     private readonly ulong _seed = (ulong)Random.Shared.NextInt64();
     private readonly ConcurrentDictionary<string, string> _byHashNames = new(StringComparer.Ordinal);
     // Per archive (mirror/directory of its Release): what the signature of its latest Release said, and until when.
@@ -47,7 +45,7 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
         get
         {
             lock (_lock)
-                return _byUrl.Count;
+                return _files.Count;
         }
     }
 
@@ -63,8 +61,8 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
         var key = KeyOf(authority, path);
         lock (_lock)
         {
-            if (_byUrl.TryGetValue(key, out var known))
-                return new IndexedHash(known.Hash, known.Size, known.Trust);
+            if (_files.TryGet(key, out var known, out var size, out var trust))
+                return new IndexedHash(known, size, trust);
         }
         // A by-hash name no Release listed: the hash is the name's, vouched for by nobody.
         return TryHashFromByHashPath(path, out var hash) ? new IndexedHash(hash, null, ArchiveTrust.NoSignature) : null;
@@ -105,7 +103,7 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     public bool Lists(ContentHash hash, long size)
     {
         lock (_lock)
-            return _listed.TryGetValue(hash, out var known) && known.Size == size;
+            return _files.Lists(hash, size);
     }
 
     /// <summary>
@@ -119,7 +117,7 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
         if (_loading)
             return true;
         lock (_lock)
-            return _listed.TryGetValue(hash, out var known) && known.Trust != ArchiveTrust.Verified && !options.CurrentValue.Trust.ShareUnverified;
+            return _files.BestTrust(hash) is { } best && best != ArchiveTrust.Verified && !options.CurrentValue.Trust.ShareUnverified;
     }
 
     /// <summary>
@@ -219,11 +217,7 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     {
         var key = KeyOf(authority, path);
         lock (_lock)
-        {
-            _byUrl[key] = new Entry(hash, size, trust);
-            ref var listed = ref CollectionsMarshal.GetValueRefOrAddDefault(_listed, hash, out var existed);
-            listed = (size, existed && listed.Trust == ArchiveTrust.Verified ? listed.Trust : trust);
-        }
+            _files.Set(key, hash, size, trust);
         if (fromRelease && !path.Contains(ByHashMarker, StringComparison.Ordinal) && MetadataFile.Classify(path) is not null)
             _byHashNames[authority + "/" + ByHashPathOf(path, hash.ToString())] = path;
     }
@@ -231,39 +225,23 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
     /// <summary>
     /// Forgets the <paramref name="gone"/> paths of a mirror (no indexed metadata lists them any more) and puts back the
     /// word of the source that still lists each of <paramref name="stillListed"/>; a file no remaining path names is no longer
-    /// "listed". Returns how many paths were forgotten.
+    /// "listed" (<see cref="Lists"/>). Returns how many paths were forgotten.
     /// </summary>
     internal int Supersede(string authority, IReadOnlyList<string> gone, IReadOnlyList<(string Path, ContentHash Hash, long Size, ArchiveTrust Trust)> stillListed)
     {
-        var orphans = new HashSet<ContentHash>();
         var forgotten = 0;
         lock (_lock)
         {
             foreach (var path in gone)
             {
-                if (_byUrl.Remove(KeyOf(authority, path), out var removed))
-                {
+                if (_files.Remove(KeyOf(authority, path), out _))
                     forgotten++;
-                    orphans.Add(removed.Hash);
-                }
             }
             foreach (var (path, hash, size, trust) in stillListed)
-                _byUrl[KeyOf(authority, path)] = new Entry(hash, size, trust);
+                _files.Set(KeyOf(authority, path), hash, size, trust);
             // The old and the new archive were both in the table for a moment: give back the room of the old one.
-            if (_byUrl.Capacity > 2 * _byUrl.Count + 1024)
-                _byUrl.TrimExcess();
-            if (orphans.Count == 0)
-                return forgotten;
-            // One pass over what is left: a hash some other path still names stays listed.
-            foreach (var known in _byUrl.Values)
-            {
-                if (orphans.Remove(known.Hash) && orphans.Count == 0)
-                    break;
-            }
-            foreach (var hash in orphans)
-                _listed.Remove(hash);
-            if (_listed.Capacity > 2 * _listed.Count + 1024)
-                _listed.TrimExcess();
+            if (_files.Capacity > 2 * _files.Count + 1024)
+                _files.TrimExcess();
         }
         return forgotten;
     }
@@ -365,9 +343,8 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
             LearnVariants(mirror, variants);
         lock (_lock)
         {
-            // Loading grows the tables by doubling: give back the slack of the last doubling.
-            _byUrl.TrimExcess();
-            _listed.TrimExcess();
+            // Loading grows the table by doubling: give back the slack of the last doubling.
+            _files.TrimExcess();
         }
     }
 
@@ -385,9 +362,6 @@ public sealed class HashIndex(IOptionsMonitor<AptP2POptions> options)
             ArrayPool<char>.Shared.Return(rented);
         return key;
     }
-
-    /// <summary>One file as the index holds it: 48 bytes.</summary>
-    private readonly record struct Entry(ContentHash Hash, long Size, ArchiveTrust Trust);
 
     /// <param name="ListsPackageFiles">A Packages or Sources index: it lists package files, never apt's metadata files.</param>
     private sealed record PendingIngest(string Authority, string BaseDirectory, bool ListsPackageFiles, Task Done)
