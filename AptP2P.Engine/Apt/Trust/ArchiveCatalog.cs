@@ -1,3 +1,4 @@
+using AptP2P.Engine.Apt.Index;
 using AptP2P.Engine.Persistence;
 
 namespace AptP2P.Engine.Apt.Trust;
@@ -32,22 +33,7 @@ public sealed class ArchiveCatalog(NodeDatabase database, TimeProvider time) : I
     public async Task<IReadOnlyList<ArchiveStatus>> ListAsync(CancellationToken cancellationToken)
     {
         await using var db = await database.OpenAsync(cancellationToken);
-        var sources = await db.ListAsync(
-            "SELECT \"Mirror\", \"Path\", \"Kind\", \"Trust\", \"SigningKey\", \"TrustReason\", \"Date\", \"ValidUntil\", \"IngestedAt\", \"EntryCount\" FROM \"IndexSources\"",
-            r => new
-            {
-                Mirror = r.GetString(0),
-                Path = r.GetString(1),
-                Kind = r.GetString(2),
-                Trust = r.IsDBNull(3) ? null : r.GetString(3),
-                SigningKey = r.IsDBNull(4) ? null : r.GetString(4),
-                TrustReason = r.IsDBNull(5) ? null : r.GetString(5),
-                Date = r.IsDBNull(6) ? (DateTimeOffset?)null : r.GetDateTimeOffset(6),
-                ValidUntil = r.IsDBNull(7) ? (DateTimeOffset?)null : r.GetDateTimeOffset(7),
-                IngestedAt = r.GetDateTimeOffset(8),
-                EntryCount = r.GetInt32(9),
-            },
-            cancellationToken);
+        var sources = await db.ListAsync(IndexRows.SelectSources, IndexRows.ReadSource, cancellationToken);
         var now = time.GetUtcNow();
         var releases = sources.Where(s => s.Kind == nameof(MetadataKind.Release)).OrderBy(s => s.Mirror, StringComparer.Ordinal).ThenBy(s => s.Path, StringComparer.Ordinal);
         return [.. releases.Select(release =>
