@@ -47,9 +47,9 @@ internal static class CacheRows
         Url = r.GetString(0),
         Sha256 = r.GetString(1),
         Size = r.GetInt64(2),
-        LastModified = r.IsDBNull(3) ? null : r.GetDateTimeOffset(3),
-        ContentType = r.IsDBNull(4) ? null : r.GetString(4),
-        ETag = r.IsDBNull(5) ? null : r.GetString(5),
+        LastModified = r.GetDateTimeOffsetOrNull(3),
+        ContentType = r.GetStringOrNull(4),
+        ETag = r.GetStringOrNull(5),
         FetchedAt = r.GetDateTimeOffset(6),
     };
 }

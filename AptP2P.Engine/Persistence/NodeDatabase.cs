@@ -40,6 +40,18 @@ public sealed class NodeDatabase(DataDirectory directory)
     }
 }
 
+/// <summary>Columns that may be NULL, read as null.</summary>
+public static class SqliteReaderExtensions
+{
+    public static string? GetStringOrNull(this SqliteDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
+
+    public static DateTimeOffset? GetDateTimeOffsetOrNull(this SqliteDataReader reader, int column) =>
+        reader.IsDBNull(column) ? null : reader.GetDateTimeOffset(column);
+
+    /// <summary>A BLOB column; null for NULL, and for a value of another type a damaged row may hold.</summary>
+    public static byte[]? GetBytesOrNull(this SqliteDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetValue(column) as byte[];
+}
+
 /// <summary>
 /// One open connection and, inside <see cref="DatabaseWriter"/>, its transaction: small helpers so that a query reads as
 /// its SQL. Parameters are positional: the <c>n</c>-th argument is <c>@pn</c> (<c>@p0</c>, <c>@p1</c>, …); null is NULL.

@@ -25,7 +25,7 @@ public sealed class PieceListStore(ContentStore store, NodeDatabase database, Da
         await using (var db = await database.OpenAsync(cancellationToken))
         {
             var stored = await db.FirstOrAsync("SELECT \"PieceList\" FROM \"CachedFiles\" WHERE \"Sha256\" = @p0",
-                r => r.IsDBNull(0) ? null : (byte[])r.GetValue(0), null, cancellationToken, sha);
+                r => r.GetBytesOrNull(0), null, cancellationToken, sha);
             if (stored is not null)
                 return Remember(hash, stored);
         }

@@ -49,7 +49,7 @@ internal sealed class FileTable
             if (_rows[at].Hash != hash)
             {
                 // Another hash: the row moves to the new hash's chain.
-                RemoveFrom(_byHash, BucketOfHash(_rows[at].Hash), at);
+                RemoveFrom(_byHash, byKey: false, BucketOfHash(_rows[at].Hash), at);
                 _rows[at] = new Row(key, hash, size, trust);
                 Insert(_byHash, BucketOfHash(hash), at);
             }
@@ -77,8 +77,8 @@ internal sealed class FileTable
             return false;
         }
         hash = _rows[at].Hash;
-        RemoveFrom(_byKey, BucketOfKey(key), at);
-        RemoveFrom(_byHash, BucketOfHash(hash), at);
+        RemoveFrom(_byKey, byKey: true, BucketOfKey(key), at);
+        RemoveFrom(_byHash, byKey: false, BucketOfHash(hash), at);
         // The last row fills the hole, so the rows stay dense.
         var last = --_count;
         if (at != last)
@@ -158,7 +158,7 @@ internal sealed class FileTable
     }
 
     /// <summary>Empties the bucket of row <paramref name="at"/> and shifts back the rows after it that probed past it.</summary>
-    private void RemoveFrom(int[] table, int bucket, int at)
+    private void RemoveFrom(int[] table, bool byKey, int bucket, int at)
     {
         while (table[bucket] != at + 1)
             bucket = (bucket + 1) & _mask;
@@ -170,7 +170,7 @@ internal sealed class FileTable
             if (table[next] == 0)
                 break;
             ref var row = ref _rows[table[next] - 1];
-            var home = ReferenceEquals(table, _byKey) ? BucketOfKey(row.Key) : BucketOfHash(row.Hash);
+            var home = byKey ? BucketOfKey(row.Key) : BucketOfHash(row.Hash);
             // The entry at next may fill the hole only if its home is not cyclically within (hole, next].
             var stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
             if (stays)

@@ -278,7 +278,7 @@ public sealed partial class IndexIngestor(
                 if (!trustOf.TryGetValue(row.SourceId, out var trust))
                 {
                     var word = await db.FirstOrAsync("SELECT \"Trust\" FROM \"IndexSources\" WHERE \"Id\" = @p0",
-                        r => r.IsDBNull(0) ? null : r.GetString(0), null, cancellationToken, row.SourceId);
+                        r => r.GetStringOrNull(0), null, cancellationToken, row.SourceId);
                     trustOf[row.SourceId] = trust = ArchiveTrustWords.Parse(word) ?? ArchiveTrust.Verified;
                 }
                 still.Add((row.Path, hash, row.Size, trust));

@@ -20,13 +20,13 @@ internal static class IndexRows
         Path = r.GetString(2),
         Kind = r.GetString(3),
         ContentSha256 = r.GetString(4),
-        Date = r.IsDBNull(5) ? null : r.GetDateTimeOffset(5),
-        ValidUntil = r.IsDBNull(6) ? null : r.GetDateTimeOffset(6),
+        Date = r.GetDateTimeOffsetOrNull(5),
+        ValidUntil = r.GetDateTimeOffsetOrNull(6),
         IngestedAt = r.GetDateTimeOffset(7),
         EntryCount = r.GetInt32(8),
-        Trust = r.IsDBNull(9) ? null : r.GetString(9),
-        SigningKey = r.IsDBNull(10) ? null : r.GetString(10),
-        TrustReason = r.IsDBNull(11) ? null : r.GetString(11),
+        Trust = r.GetStringOrNull(9),
+        SigningKey = r.GetStringOrNull(10),
+        TrustReason = r.GetStringOrNull(11),
     };
 
     public static Task<IndexSource?> FindSourceAsync(DbSession db, string mirror, string path, CancellationToken cancellationToken) =>

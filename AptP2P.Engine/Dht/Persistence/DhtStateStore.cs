@@ -1,7 +1,6 @@
 using System.Net;
 using AptP2P.Engine.Dht.Storage;
 using AptP2P.Engine.Persistence;
-using Microsoft.Data.Sqlite;
 
 namespace AptP2P.Engine.Dht.Persistence;
 
@@ -27,29 +26,26 @@ public sealed class DhtStateStore(NodeDatabase database, DatabaseWriter writer, 
     {
         await using var db = await database.OpenAsync(cancellationToken);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var selves = await db.ListAsync("SELECT \"Id\", \"NodeId\" FROM \"DhtSelf\"", r => (Row: r.GetInt32(0), Id: Bytes(r, 1)), cancellationToken);
+        var selves = await db.ListAsync("SELECT \"Id\", \"NodeId\" FROM \"DhtSelf\"", r => (Row: r.GetInt32(0), Id: r.GetBytesOrNull(1)), cancellationToken);
         var nodes = (await db.ListAsync("SELECT \"NodeId\", \"Address\", \"Port\", \"LastSeenUnixMs\" FROM \"DhtRoutingEntries\"",
-                r => (Id: Bytes(r, 0), Address: r.GetString(1), Port: r.GetInt32(2), LastSeen: r.GetInt64(3)), cancellationToken))
+                r => (Id: r.GetBytesOrNull(0), Address: r.GetString(1), Port: r.GetInt32(2), LastSeen: r.GetInt64(3)), cancellationToken))
             .Where(n => n.Id?.Length == NodeId.Length && IPAddress.TryParse(n.Address, out _) && n.Port is > 0 and <= 65535)
             .Select(n => (new NodeContact(new NodeId(n.Id!), new IPEndPoint(IPAddress.Parse(n.Address), n.Port)), DateTimeOffset.FromUnixTimeMilliseconds(n.LastSeen)))
             .ToList();
         var peers = (await db.ListAsync("SELECT \"InfoHash\", \"Address\", \"Port\", \"ExpiresAtUnixMs\" FROM \"DhtStoredPeers\" WHERE \"ExpiresAtUnixMs\" > @p0",
-                r => (Key: Bytes(r, 0), Address: r.GetString(1), Port: r.GetInt32(2), Expires: r.GetInt64(3)), cancellationToken, now))
+                r => (Key: r.GetBytesOrNull(0), Address: r.GetString(1), Port: r.GetInt32(2), Expires: r.GetInt64(3)), cancellationToken, now))
             .Where(p => p.Key?.Length == NodeId.Length && IPAddress.TryParse(p.Address, out _) && p.Port is > 0 and <= 65535)
             .Select(p => new StoredPeer(new NodeId(p.Key!), new IPEndPoint(IPAddress.Parse(p.Address), p.Port), p.Expires))
             .ToList();
         var items = (await db.ListAsync(
                 "SELECT \"Target\", \"Value\", \"PublicKey\", \"Salt\", \"Seq\", \"Signature\", \"ExpiresAtUnixMs\" FROM \"DhtStoredItems\" WHERE \"ExpiresAtUnixMs\" > @p0",
-                r => (Target: Bytes(r, 0), Value: Bytes(r, 1) ?? [], Key: Bytes(r, 2), Salt: Bytes(r, 3) ?? [], Seq: r.GetInt64(4), Signature: Bytes(r, 5), Expires: r.GetInt64(6)),
+                r => (Target: r.GetBytesOrNull(0), Value: r.GetBytesOrNull(1) ?? [], Key: r.GetBytesOrNull(2), Salt: r.GetBytesOrNull(3) ?? [], Seq: r.GetInt64(4), Signature: r.GetBytesOrNull(5), Expires: r.GetInt64(6)),
                 cancellationToken, now))
             .Where(i => i.Target?.Length == NodeId.Length)
             .Select(i => new StoredItem(new NodeId(i.Target!), i.Value, i.Key, i.Salt, i.Seq, i.Signature, i.Expires))
             .ToList();
         return new DhtSavedState(IdOf(selves, Ipv4Row), nodes, peers, items) { Id6 = IdOf(selves, Ipv6Row) };
     }
-
-    /// <summary>A BLOB column, or null (NULL, or a value of another type a damaged row may hold).</summary>
-    private static byte[]? Bytes(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : r.GetValue(column) as byte[];
 
     /// <summary>The <c>DhtSelf</c> row of each family's node.</summary>
     private const int Ipv4Row = 1, Ipv6Row = 2;
